@@ -1,0 +1,3 @@
+from nuesync.cli import main
+
+main()

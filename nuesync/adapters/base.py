@@ -1,0 +1,109 @@
+"""What every adapter gives the rest of nuesync: canonical records in, per-record outcomes out.
+
+The two adapters (`salesforce`, `nue`) are the only modules that know a wire format. They share
+this small vocabulary so that `reconcile` and `apply` never care which system they talk to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from nuesync.model import Customer, DraftOrder, System
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """A record the adapter could not translate: which one, which field, and why.
+
+    A malformed record never crashes a fetch; it is set aside with this description and
+    the rest of the records are returned.
+    """
+
+    system: System
+    record_id: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The outcome of writing one record.
+
+    `key` is the id the caller used to name the record (for an order, the sender's id);
+    `record_id` is the receiver's id after the write, when there is one.
+    """
+
+    key: str
+    outcome: Outcome
+    record_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+    line_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is not Outcome.FAILED
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    orders: list[DraftOrder]
+    problems: list[RecordProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    """API calls used / allowed, as the system last reported them (Salesforce's Sforce-Limit-Info)."""
+
+    used: int
+    limit: int
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.used
+
+
+class OrderSystem(Protocol):
+    """The interface both adapters implement."""
+
+    system: System
+
+    def fetch_orders(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        customer_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
+        include_activated: bool = False,
+    ) -> FetchResult:
+        """Draft orders (plus activated ones when asked) with their lines, in as few calls as possible."""
+        ...
+
+    def fetch_customers(self, ids: Sequence[str] | None = None) -> list[Customer]: ...
+
+    def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
+        """Create or update draft orders and their lines, keyed by the other system's ids."""
+        ...
+
+    def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]: ...
+
+    def set_links(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
+        """Write the other system's ids (order and line links) and origin onto existing records."""
+        ...
+
+    def activate(self, order_id: str) -> WriteResult: ...
+
+    def api_usage(self) -> ApiUsage | None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,331 @@
+"""Load and validate `nuesync.toml`.
+
+The file holds no secrets: it names the environment variables that do. Every error names the
+file, the line and the dotted key, and suggests the closest valid key for a typo, because the
+person reading it is usually fixing a cron job at a terminal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from nuesync.errors import ConfigError, MissingSecretError
+from nuesync.mapping import DEFAULTS, CustomField, FieldMapping, MappedObject
+from nuesync.model import System
+
+CONFIG_FILENAME = "nuesync.toml"
+CONFIG_ENV = "NUESYNC_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NueSettings(_Section):
+    """`[nue]`: where the Nue API is and which env var holds its key."""
+
+    base_url: str = "https://api.nue.io"
+    api_key_env: str = "NUE_API_KEY"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_concurrency: int = Field(default=8, ge=1, le=64)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    page_size: int = Field(default=1000, ge=1, le=10000)
+
+    def api_key(self, environ: Mapping[str, str] | None = None) -> str:
+        return read_secret(self.api_key_env, "nue.api_key_env", environ)
+
+
+class SalesforceAuth(StrEnum):
+    SESSION = "session"
+    PASSWORD = "password"
+    CLIENT_CREDENTIALS = "client_credentials"
+    JWT = "jwt"
+
+
+_AUTH_SECRETS: dict[SalesforceAuth, tuple[str, ...]] = {
+    SalesforceAuth.SESSION: ("session_id_env",),
+    SalesforceAuth.PASSWORD: ("username_env", "password_env", "security_token_env"),
+    SalesforceAuth.CLIENT_CREDENTIALS: ("client_id_env", "client_secret_env"),
+    SalesforceAuth.JWT: ("username_env", "client_id_env", "private_key_env"),
+}
+
+
+class SalesforceSettings(_Section):
+    """`[salesforce]`: the org, the auth method, and the env vars holding its secrets."""
+
+    auth: SalesforceAuth = SalesforceAuth.SESSION
+    instance_url: str | None = None
+    domain: str = "login"
+    api_version: str = "62.0"
+    ca_bundle: Path | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    session_id_env: str = "SF_SESSION_ID"
+    username_env: str = "SF_USERNAME"
+    password_env: str = "SF_PASSWORD"
+    security_token_env: str = "SF_SECURITY_TOKEN"
+    client_id_env: str = "SF_CLIENT_ID"
+    client_secret_env: str = "SF_CLIENT_SECRET"
+    private_key_env: str = "SF_PRIVATE_KEY"
+
+    @field_validator("api_version")
+    @classmethod
+    def _version_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{2,3}\.0", value):
+            raise ValueError(f"expected an API version like '62.0', got {value!r}")
+        return value
+
+    def secret_keys(self) -> tuple[str, ...]:
+        """The `*_env` keys the chosen auth method reads."""
+        return _AUTH_SECRETS[self.auth]
+
+    def secrets(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The auth method's secrets by key (`password_env` → value), or a MissingSecretError."""
+        return {
+            key: read_secret(getattr(self, key), f"salesforce.{key}", environ) for key in self.secret_keys()
+        }
+
+
+class SyncSettings(_Section):
+    """`[sync]`: the rules a run follows and where it keeps its journal."""
+
+    draft_sync: bool = True
+    create_missing_customers: bool = False
+    activated_status: str = "Activated"
+    draft_status: str = "Draft"
+    state_path: Path | None = None
+    min_api_remaining: int = Field(default=500, ge=0)
+
+    def journal_path(self) -> Path:
+        return self.state_path or Path(platformdirs.user_state_dir("nuesync")) / "journal.sqlite3"
+
+
+class CustomFieldSettings(_Section):
+    object: Literal["order", "line"]
+    name: str
+    salesforce: str
+    nue: str
+    type: Literal["string", "number", "date", "boolean"] = "string"
+
+
+class MappingSettings(_Section):
+    """`[mapping.*]`: overrides of the default field tables (keys are canonical field paths)."""
+
+    salesforce: dict[MappedObject, dict[str, str]] = Field(default_factory=dict)
+    nue: dict[MappedObject, dict[str, str]] = Field(default_factory=dict)
+    custom_fields: list[CustomFieldSettings] = Field(default_factory=list)
+
+
+class Settings(_Section):
+    nue: NueSettings = Field(default_factory=NueSettings)
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    mapping: MappingSettings = Field(default_factory=MappingSettings)
+
+    def field_mapping(self) -> FieldMapping:
+        overrides = {System.SALESFORCE: self.mapping.salesforce, System.NUE: self.mapping.nue}
+        custom = tuple(CustomField(**c.model_dump()) for c in self.mapping.custom_fields)
+        return FieldMapping.build(overrides, custom)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """Validated settings plus where they came from (for `config check` and error messages)."""
+
+    path: Path
+    settings: Settings
+    raw: dict[str, Any]
+
+    def source_of(self, dotted: str) -> str:
+        node: Any = self.raw
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return "default"
+            node = node[part]
+        return "file"
+
+
+def read_secret(env_name: str, key: str, environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    value = environ.get(env_name, "")
+    if not value:
+        raise MissingSecretError(
+            f"the environment variable {env_name} is not set (named by {key} in the config); "
+            f"export {env_name}=… before running nuesync"
+        )
+    return value
+
+
+def user_config_path() -> Path:
+    return Path(platformdirs.user_config_dir("nuesync")) / CONFIG_FILENAME
+
+
+def find_config(explicit: Path | None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The config file to use: `--config`, then `$NUESYNC_CONFIG`, `./nuesync.toml`, the user dir."""
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    candidates = [(cwd or Path.cwd()) / CONFIG_FILENAME, user_config_path()]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    raise ConfigError(f"no config file found (looked at {looked}); create one with `nuesync init`")
+
+
+def load_config(path: Path) -> LoadedConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    _check_mapping_keys(raw, text, path)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(err, raw, text, path) for err in exc.errors())) from None
+    return LoadedConfig(path=path, settings=settings, raw=raw)
+
+
+def _check_mapping_keys(raw: dict[str, Any], text: str, path: Path) -> None:
+    """Override keys must be canonical fields of the default tables; say which, with a suggestion."""
+    mapping = raw.get("mapping")
+    if not isinstance(mapping, dict):
+        return
+    for system in System:
+        objects = mapping.get(system.value)
+        if not isinstance(objects, dict):
+            continue
+        for obj, table in objects.items():
+            if obj not in MappedObject.__members__.values() or not isinstance(table, dict):
+                continue
+            valid = list(DEFAULTS[system][MappedObject(obj)])
+            for key in table:
+                if key not in valid:
+                    dotted = f"mapping.{system.value}.{obj}.{key}"
+                    raise ConfigError(_unknown_key_message(path, text, dotted, key, valid))
+
+
+def _unknown_key_message(path: Path, text: str, dotted: str, key: str, valid: list[str]) -> str:
+    hint = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; valid keys: {', '.join(sorted(valid))}"
+    return f"{_where(path, text, dotted)}: unknown key '{dotted}'{suggestion}"
+
+
+_EXPECTED = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "a string",
+    "dict": "a table",
+    "model": "a table",
+    "list": "an array",
+    "path": "a path string",
+    "enum": "one of the listed values",
+}
+
+
+def _describe(err: Mapping[str, Any], raw: dict[str, Any], text: str, path: Path) -> str:
+    loc = [str(p) for p in err["loc"]]
+    dotted = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        valid = list(parent.model_fields) if parent else []
+        return _unknown_key_message(path, text, dotted, loc[-1], valid)
+    value = _value_at(raw, loc)
+    where = _where(path, text, dotted)
+    if err["type"] == "missing":
+        return f"{where}: '{dotted}' is required"
+    expected = next((word for prefix, word in _EXPECTED.items() if err["type"].startswith(prefix)), None)
+    if err["type"] in {"enum", "literal_error"}:
+        expected = err["msg"].removeprefix("Input should be ")
+    if expected is None:
+        detail = err["msg"].removeprefix("Value error, ")
+        return f"{where}: '{dotted}': {detail} (got {value!r})"
+    return f"{where}: '{dotted}' must be {expected}, got {value!r}"
+
+
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _value_at(raw: Any, loc: list[str]) -> Any:
+    for part in loc:
+        if isinstance(raw, dict):
+            raw = raw.get(part)
+        elif isinstance(raw, list) and part.isdigit() and int(part) < len(raw):
+            raw = raw[int(part)]
+        else:
+            return None
+    return raw
+
+
+def _where(path: Path, text: str, dotted: str) -> str:
+    line = key_line(text, dotted)
+    return f"{path}:{line}" if line else str(path)
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.\-" ]+?)\s*=""")
+
+
+def _split_key(key: str) -> list[str]:
+    parts: list[str] = []
+    for match in re.finditer(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^.\s]+)', key):
+        parts.append(next(g for g in match.groups() if g is not None))
+    return parts
+
+
+def _key_lines(text: str) -> Iterator[tuple[list[str], int]]:
+    table: list[str] = []
+    counters: dict[tuple[str, ...], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _split_key(header.group(2))
+            if header.group(1) == "[[":
+                index = counters.get(tuple(table), -1) + 1
+                counters[tuple(table)] = index
+                table = [*table, str(index)]
+            yield table, number
+            continue
+        key = _KEY.match(line)
+        if key:
+            yield [*table, *_split_key(key.group(1))], number
+
+
+def key_line(text: str, dotted: str) -> int | None:
+    """The line that sets `dotted` (or the nearest enclosing table), found in the TOML source."""
+    wanted = dotted.split(".")
+    best: tuple[int, int] | None = None
+    for parts, number in _key_lines(text):
+        if parts == wanted:
+            return number
+        if wanted[: len(parts)] == parts and (best is None or len(parts) > best[0]):
+            best = (len(parts), number)
+    return best[1] if best else None

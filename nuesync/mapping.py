@@ -1,0 +1,161 @@
+"""The field mapping between the canonical model and each system's wire fields: data, not code.
+
+Each table maps a canonical field path (dotted, as in `model.py`) to the system's field name.
+A real org names its fields its own way (the Nue managed package uses the `Ruby__` namespace),
+so every entry can be overridden from `[mapping.<system>.<object>]` in `nuesync.toml`, and
+custom fields are added with `[[mapping.custom_fields]]`. The adapters read these tables; they
+never spell a mapped field name themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Literal
+
+from nuesync.model import System
+
+
+class MappedObject(StrEnum):
+    ORDER = "order"
+    LINE = "line"
+    CUSTOMER = "customer"
+
+
+Table = MappingProxyType[str, str]
+
+DEFAULT_SALESFORCE: dict[MappedObject, Table] = {
+    MappedObject.ORDER: MappingProxyType(
+        {
+            "links.nue_id": "Nue_Order_Id__c",
+            "origin": "Nue_Origin__c",
+            "name": "Name",
+            "description": "Description",
+            "effective_date": "EffectiveDate",
+            "currency": "CurrencyIsoCode",
+            "customer": "AccountId",
+            "bill_to_contact": "BillToContactId",
+            "billing.billing_period": "Nue_Billing_Period__c",
+            "billing.bill_cycle_day": "Nue_Bill_Cycle_Day__c",
+            "billing.billing_timing": "Nue_Billing_Timing__c",
+            "billing.payment_term": "Nue_Payment_Term__c",
+            "discount.percent": "Nue_Discount_Percent__c",
+            "discount.amount": "Nue_Discount_Amount__c",
+        }
+    ),
+    MappedObject.LINE: MappingProxyType(
+        {
+            "links.nue_id": "Nue_Order_Product_Id__c",
+            "quantity": "Quantity",
+            "unit_price": "UnitPrice",
+            "discount.percent": "Nue_Discount_Percent__c",
+            "discount.amount": "Nue_Discount_Amount__c",
+            "subscription_start": "ServiceDate",
+            "subscription_end": "EndDate",
+            "subscription_term": "Nue_Subscription_Term__c",
+            "price_tags": "Nue_Price_Tags__c",
+        }
+    ),
+    MappedObject.CUSTOMER: MappingProxyType(
+        {
+            "links.nue_id": "Nue_Customer_Id__c",
+            "name": "Name",
+        }
+    ),
+}
+
+DEFAULT_NUE: dict[MappedObject, Table] = {
+    MappedObject.ORDER: MappingProxyType(
+        {
+            "links.salesforce_id": "salesforceId",
+            "origin": "origin",
+            "name": "name",
+            "description": "description",
+            "effective_date": "effectiveDate",
+            "currency": "currencyIsoCode",
+            "customer": "customerId",
+            "bill_to_contact": "billToContactId",
+            "billing.billing_period": "billingPeriod",
+            "billing.bill_cycle_day": "billCycleDay",
+            "billing.billing_timing": "billingTiming",
+            "billing.payment_term": "paymentTerm",
+            "discount.percent": "discount",
+            "discount.amount": "discountAmount",
+        }
+    ),
+    MappedObject.LINE: MappingProxyType(
+        {
+            "links.salesforce_id": "salesforceId",
+            "product_sku": "productSku",
+            "quantity": "quantity",
+            "unit_price": "listPrice",
+            "discount.percent": "discount",
+            "discount.amount": "discountAmount",
+            "subscription_start": "subscriptionStartDate",
+            "subscription_end": "subscriptionEndDate",
+            "subscription_term": "subscriptionTerm",
+            "price_tags": "priceTags",
+        }
+    ),
+    MappedObject.CUSTOMER: MappingProxyType(
+        {
+            "links.salesforce_id": "salesforceId",
+            "name": "name",
+            "email": "email",
+        }
+    ),
+}
+
+DEFAULTS: dict[System, dict[MappedObject, Table]] = {
+    System.SALESFORCE: DEFAULT_SALESFORCE,
+    System.NUE: DEFAULT_NUE,
+}
+
+CustomType = Literal["string", "number", "date", "boolean"]
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """A custom field carried on orders or lines: one canonical name, one field per system."""
+
+    object: Literal["order", "line"]
+    name: str
+    salesforce: str
+    nue: str
+    type: CustomType = "string"
+
+    def field_in(self, system: System) -> str:
+        return self.nue if system is System.NUE else self.salesforce
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """The resolved mapping for one run: defaults, with the config's overrides laid on top."""
+
+    salesforce: dict[MappedObject, Table] = field(default_factory=lambda: dict(DEFAULT_SALESFORCE))
+    nue: dict[MappedObject, Table] = field(default_factory=lambda: dict(DEFAULT_NUE))
+    custom_fields: tuple[CustomField, ...] = ()
+
+    def table(self, system: System, obj: MappedObject) -> Table:
+        return (self.nue if system is System.NUE else self.salesforce)[obj]
+
+    def custom(self, obj: Literal["order", "line"]) -> tuple[CustomField, ...]:
+        return tuple(c for c in self.custom_fields if c.object == obj)
+
+    @classmethod
+    def build(
+        cls,
+        overrides: dict[System, dict[MappedObject, dict[str, str]]] | None = None,
+        custom_fields: tuple[CustomField, ...] = (),
+    ) -> FieldMapping:
+        """Lay overrides on the defaults; keys were checked against the defaults by `config`."""
+        overrides = overrides or {}
+        merged = {
+            system: {
+                obj: MappingProxyType({**table, **overrides.get(system, {}).get(obj, {})})
+                for obj, table in DEFAULTS[system].items()
+            }
+            for system in System
+        }
+        return cls(salesforce=merged[System.SALESFORCE], nue=merged[System.NUE], custom_fields=custom_fields)
