@@ -220,14 +220,13 @@ def _check_mapping_keys(raw: dict[str, Any], text: str, path: Path) -> None:
             valid = list(DEFAULTS[system][MappedObject(obj)])
             for key in table:
                 if key not in valid:
-                    dotted = f"mapping.{system.value}.{obj}.{key}"
-                    raise ConfigError(_unknown_key_message(path, text, dotted, key, valid))
+                    raise ConfigError(_unknown_key_message(path, text, ["mapping", system.value, obj, key], valid))
 
 
-def _unknown_key_message(path: Path, text: str, dotted: str, key: str, valid: list[str]) -> str:
-    hint = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+def _unknown_key_message(path: Path, text: str, loc: list[str], valid: list[str]) -> str:
+    hint = difflib.get_close_matches(loc[-1], valid, n=1, cutoff=0.5)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; valid keys: {', '.join(sorted(valid))}"
-    return f"{_where(path, text, dotted)}: unknown key '{dotted}'{suggestion}"
+    return f"{_where(path, text, loc)}: unknown key '{'.'.join(loc)}'{suggestion}"
 
 
 _EXPECTED = {
@@ -249,9 +248,9 @@ def _describe(err: Mapping[str, Any], raw: dict[str, Any], text: str, path: Path
     if err["type"] == "extra_forbidden":
         parent = _model_at(loc[:-1])
         valid = list(parent.model_fields) if parent else []
-        return _unknown_key_message(path, text, dotted, loc[-1], valid)
+        return _unknown_key_message(path, text, loc, valid)
     value = _value_at(raw, loc)
-    where = _where(path, text, dotted)
+    where = _where(path, text, loc)
     if err["type"] == "missing":
         return f"{where}: '{dotted}' is required"
     expected = next((word for prefix, word in _EXPECTED.items() if err["type"].startswith(prefix)), None)
@@ -285,8 +284,8 @@ def _value_at(raw: Any, loc: list[str]) -> Any:
     return raw
 
 
-def _where(path: Path, text: str, dotted: str) -> str:
-    line = key_line(text, dotted)
+def _where(path: Path, text: str, loc: list[str]) -> str:
+    line = key_line(text, loc)
     return f"{path}:{line}" if line else str(path)
 
 
@@ -319,9 +318,8 @@ def _key_lines(text: str) -> Iterator[tuple[list[str], int]]:
             yield [*table, *_split_key(key.group(1))], number
 
 
-def key_line(text: str, dotted: str) -> int | None:
-    """The line that sets `dotted` (or the nearest enclosing table), found in the TOML source."""
-    wanted = dotted.split(".")
+def key_line(text: str, wanted: list[str]) -> int | None:
+    """The line that sets the key at path `wanted` (or its nearest enclosing table) in the TOML source."""
     best: tuple[int, int] | None = None
     for parts, number in _key_lines(text):
         if parts == wanted:

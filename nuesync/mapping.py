@@ -21,6 +21,7 @@ class MappedObject(StrEnum):
     ORDER = "order"
     LINE = "line"
     CUSTOMER = "customer"
+    CONTACT = "contact"
 
 
 Table = MappingProxyType[str, str]
@@ -60,6 +61,12 @@ DEFAULT_SALESFORCE: dict[MappedObject, Table] = {
     MappedObject.CUSTOMER: MappingProxyType(
         {
             "links.nue_id": "Nue_Customer_Id__c",
+            "name": "Name",
+        }
+    ),
+    MappedObject.CONTACT: MappingProxyType(
+        {
+            "links.nue_id": "Nue_Contact_Id__c",
             "name": "Name",
         }
     ),
@@ -103,6 +110,12 @@ DEFAULT_NUE: dict[MappedObject, Table] = {
             "links.salesforce_id": "salesforceId",
             "name": "name",
             "email": "email",
+        }
+    ),
+    MappedObject.CONTACT: MappingProxyType(
+        {
+            "links.salesforce_id": "salesforceId",
+            "name": "name",
         }
     ),
 }

@@ -176,7 +176,7 @@ class Discount(_Model):
 
 
 class PricingDimension(_Model):
-    """A Nue price tag / discount tag, matched across systems by its code."""
+    """A Nue price tag / discount tag, matched across systems by its code (its only synced part)."""
 
     code: str
     name: Text = None
@@ -235,6 +235,8 @@ _RECORD_ONLY_FIELDS = {"links", "order_number", "last_modified"}
 
 def _canonical(value: Any) -> Any:
     """Reduce a value to JSON with one spelling per meaning (Decimal, date, enum, set order)."""
+    if isinstance(value, PricingDimension):
+        return value.code
     if isinstance(value, BaseModel):
         return {name: _canonical(getattr(value, name)) for name in type(value).model_fields}
     if isinstance(value, dict):

@@ -1,0 +1,76 @@
+"""The outside world a command sees: consoles, environment, global options.
+
+Injected from the edge (`nuesync.cli.run`) so tests can swap stdout/stderr, the environment and
+the working directory without touching the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+from rich.console import Console
+
+from nuesync.config import LoadedConfig, find_config, load_config
+
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass
+class AppContext:
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    config_path: Path | None = None
+    json: bool = False
+    verbose: int = 0
+    no_color: bool = False
+
+    @property
+    def color(self) -> bool:
+        return not self.no_color and not self.environ.get("NO_COLOR")
+
+    def console(self) -> Console:
+        """Rich console for data on stdout; markup off so customer text is printed as written."""
+        return self._console(self.stdout)
+
+    def err_console(self) -> Console:
+        return self._console(self.stderr)
+
+    def _console(self, stream: TextIO) -> Console:
+        width = int(self.environ["COLUMNS"]) if self.environ.get("COLUMNS", "").isdigit() else None
+        return Console(
+            file=stream,
+            no_color=not self.color,
+            color_system="auto" if self.color else None,
+            markup=False,
+            emoji=False,
+            highlight=False,
+            width=width,
+        )
+
+    def emit_json(self, payload: dict[str, Any]) -> None:
+        """Machine output: plain JSON on stdout, never through rich."""
+        document = {"schema_version": JSON_SCHEMA_VERSION, **payload}
+        self.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+        self.stdout.flush()
+
+    def load_config(self, explicit: Path | None = None) -> LoadedConfig:
+        return load_config(find_config(explicit or self.config_path, self.environ))
+
+    def is_interactive(self) -> bool:
+        return bool(getattr(sys.stdin, "isatty", lambda: False)()) and self.stdout.isatty()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The AppContext `run` passed in as click's `obj`."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):
+        raise RuntimeError("nuesync commands must be run through nuesync.cli.run")
+    return obj

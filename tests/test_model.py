@@ -1,0 +1,133 @@
+"""The canonical model: normalisation and the content hash."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from nuesync.model import DraftOrder, LineItem, Status, System, synced_content
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [("Draft", Status.DRAFT), ("draft", Status.DRAFT), ("DRAFT", Status.DRAFT), ("Activated", Status.ACTIVATED),
+     ("active", Status.ACTIVATED), ("Canceled", Status.CANCELED), ("cancelled", Status.CANCELED)],
+)
+def test_status_is_normalised_from_any_casing(raw: str, status: Status) -> None:
+    assert Status.parse(raw) is status
+
+
+def test_unknown_status_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown order status"):
+        Status.parse("Pending")
+
+
+def test_origin_accepts_both_systems_spellings() -> None:
+    assert System.parse("Nue") is System.NUE
+    assert System.parse("Salesforce") is System.SALESFORCE
+
+
+@pytest.mark.parametrize("amount", [10, 10.0, "10.00", "10", Decimal("10.000")])
+def test_money_in_any_spelling_is_equal(amount: object) -> None:
+    line = LineItem(unit_price=amount)
+    assert line.unit_price == Decimal("10")
+    assert line == LineItem(unit_price=Decimal("10"))
+    assert synced_content(DraftOrder(lines=[line])) == synced_content(DraftOrder(lines=[LineItem(unit_price=10)]))
+
+
+def test_float_money_keeps_its_decimal_spelling() -> None:
+    assert LineItem(unit_price=0.1).unit_price == Decimal("0.1")
+
+
+def test_bad_amount_names_the_value() -> None:
+    with pytest.raises(ValidationError, match="'ten' is not a number"):
+        LineItem(quantity="ten")
+
+
+def test_empty_string_is_missing() -> None:
+    assert DraftOrder(name="", description="  ").content_hash() == DraftOrder().content_hash()
+
+
+def test_datetime_strings_become_dates() -> None:
+    assert DraftOrder(effective_date="2026-11-27T00:00:00.000+0000").effective_date == date(2026, 11, 27)
+
+
+def test_record_only_fields_do_not_change_the_hash() -> None:
+    base = DraftOrder(name="A")
+    other = DraftOrder(name="A", order_number="O-1", links={"nue_id": "n1", "salesforce_id": "s1"},
+                       last_modified="2026-01-01T00:00:00Z")
+    assert base.content_hash() == other.content_hash()
+
+
+# --- property tests -------------------------------------------------------------------------------
+
+amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+texts = st.text(alphabet="abcdefghij XYZ-[]", min_size=1, max_size=12).filter(lambda s: s.strip())
+days = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+lines = st.builds(
+    LineItem,
+    product_sku=texts,
+    quantity=amounts,
+    unit_price=amounts,
+    subscription_start=days,
+    subscription_term=st.integers(1, 36),
+    price_tags=st.lists(st.builds(dict, code=texts), max_size=3),
+)
+orders = st.builds(
+    DraftOrder,
+    name=texts,
+    effective_date=days,
+    currency=st.sampled_from(["USD", "EUR"]),
+    status=st.sampled_from(list(Status)),
+    origin=st.sampled_from(list(System)),
+    billing=st.builds(dict, billing_period=st.sampled_from(["Month", "Year"]), payment_term=texts),
+    discount=st.builds(dict, percent=amounts),
+    custom_fields=st.dictionaries(texts, texts, max_size=3),
+    lines=st.lists(lines, max_size=5),
+)
+
+
+@given(orders, st.randoms())
+@settings(max_examples=60, deadline=None)
+def test_hash_ignores_line_order_and_key_order(order: DraftOrder, rnd: random.Random) -> None:
+    shuffled_lines = list(order.lines)
+    rnd.shuffle(shuffled_lines)
+    data = order.model_dump()
+    data["custom_fields"] = dict(reversed(list(data["custom_fields"].items())))
+    data["lines"] = [line.model_dump() for line in shuffled_lines]
+    for line in data["lines"]:
+        line["price_tags"] = list(reversed(line["price_tags"]))
+    rebuilt = DraftOrder.model_validate(dict(reversed(list(data.items()))))
+    assert rebuilt.content_hash() == order.content_hash()
+
+
+SYNCED_CHANGES = {
+    "name": lambda o: o.model_copy(update={"name": (o.name or "") + "x"}),
+    "effective_date": lambda o: o.model_copy(update={"effective_date": date(2031, 1, 1)}),
+    "currency": lambda o: o.model_copy(update={"currency": "GBP"}),
+    "status": lambda o: o.model_copy(update={"status": Status.CANCELED if o.status != Status.CANCELED
+                                             else Status.DRAFT}),
+    "origin": lambda o: o.model_copy(update={"origin": o.origin.other if o.origin else System.NUE}),
+    "billing": lambda o: o.model_copy(update={"billing": o.billing.model_copy(update={"bill_cycle_day": "31"})}),
+    "discount": lambda o: o.model_copy(update={"discount": o.discount.model_copy(
+        update={"amount": Decimal("0.01") + (o.discount.amount or 0)})}),
+    "custom_fields": lambda o: o.model_copy(update={"custom_fields": {**o.custom_fields, "new-field": "v"}}),
+    "customer": lambda o: o.model_copy(update={"customer": o.customer.model_copy(
+        update={"links": {"nue_id": "other-customer"}})}),
+    "line added": lambda o: o.model_copy(update={"lines": [*o.lines, LineItem(product_sku="NEW")]}),
+    "line quantity": lambda o: o.model_copy(update={"lines": [
+        o.lines[0].model_copy(update={"quantity": (o.lines[0].quantity or 0) + 1}), *o.lines[1:]]}) if o.lines
+        else o.model_copy(update={"lines": [LineItem(quantity=1)]}),
+}
+
+
+@given(orders, st.sampled_from(sorted(SYNCED_CHANGES)))
+@settings(max_examples=80, deadline=None)
+def test_changing_any_synced_field_changes_the_hash(order: DraftOrder, change: str) -> None:
+    assert SYNCED_CHANGES[change](order).content_hash() != order.content_hash()
