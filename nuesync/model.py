@@ -7,14 +7,20 @@ mean the same thing compare equal and hash equal, and a diff never shows a phant
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
+import operator
+import typing
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer, TypeAdapter
+from pydantic.dataclasses import dataclass
 
 
 class System(StrEnum):
@@ -66,21 +72,31 @@ _STATUS_ALIASES: dict[str, Status] = {
 
 
 def _to_decimal(value: object) -> Decimal | None:
+    """Parse an amount into its one canonical Decimal (`10`, `10.0`, `"10.00"` → `Decimal('10')`)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise ValueError("a boolean is not an amount")
-    if isinstance(value, float):
-        value = repr(value)
+    text = repr(value) if isinstance(value, float) else str(value).strip()
+    return _parse_decimal(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_decimal(text: str) -> Decimal:
+    """Cached: real order data repeats the same prices and quantities over and over."""
     try:
-        result = Decimal(str(value).strip())
+        result = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(f"{text!r} is not a number") from None
     if not result.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return result
+        raise ValueError(f"{text!r} is not a finite number")
+    if result.is_zero():
+        return Decimal(0)
+    result = result.normalize()
+    return result.quantize(Decimal(1)) if result.as_tuple().exponent > 0 else result  # type: ignore[operator]
 
 
+@functools.lru_cache(maxsize=8192)
 def decimal_text(value: Decimal) -> str:
     """The one spelling of an amount: `10`, `10.0` and `"10.00"` all become `10`."""
     text = format(value.normalize(), "f")
@@ -111,6 +127,10 @@ Money = Annotated[
 Text = Annotated[str | None, BeforeValidator(_empty_to_none)]
 Day = Annotated[date | None, BeforeValidator(_to_date)]
 CustomValue = str | Decimal | bool | date | None
+AnyStatus = Annotated[Status, BeforeValidator(lambda v: v if isinstance(v, Status) else Status.parse(v))]
+AnyOrigin = Annotated[
+    System | None, BeforeValidator(lambda v: v if v is None or isinstance(v, System) else System.parse(v))
+]
 
 
 def _normalise_custom(values: object) -> dict[str, CustomValue]:
@@ -130,10 +150,58 @@ def _normalise_custom(values: object) -> dict[str, CustomValue]:
 CustomFields = Annotated[dict[str, CustomValue], BeforeValidator(_normalise_custom)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+_CONFIG = ConfigDict(extra="forbid")
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    if cls not in _ADAPTERS:
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+class _Model:
+    """Base of the canonical records: slotted pydantic dataclasses with a BaseModel-like surface.
+
+    Why not `BaseModel`: a run can hold hundreds of thousands of orders and millions of lines,
+    and a slotted dataclass takes a fraction of a BaseModel's memory (no per-instance dict or
+    fields-set), while pydantic still validates every value on the way in. Records are frozen:
+    change one with `model_copy(update=...)`, which validates the new values.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Any:
+        if isinstance(data, cls):
+            return data
+        return _adapter(cls).validate_python(data)
+
+    def model_dump(self, *, mode: Literal["python", "json"] = "python", **kwargs: Any) -> dict[str, Any]:
+        return _adapter(type(self)).dump_python(self, mode=mode, **kwargs)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Any:
+        """A validated copy with some fields replaced."""
+        return dataclasses.replace(self, **dict(update or {}))  # type: ignore[type-var]
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return _field_names(cls)
+
+
+def record(cls: type) -> type:
+    """Make `cls` a slotted, validating pydantic dataclass (the shape of every canonical record)."""
+    built = dataclass(slots=True, frozen=True, config=_CONFIG)(cls)
+    built.model_fields = dict.fromkeys(built.field_names())  # BaseModel-compatible listing
+    return built
+
+
+@record
 class Links(_Model):
     """A record's ids in both systems; a pair is linked when each side stores the other's id."""
 
@@ -144,21 +212,24 @@ class Links(_Model):
         return self.nue_id if system is System.NUE else self.salesforce_id
 
 
+@record
 class Customer(_Model):
     """A customer (Nue) / Account (Salesforce)."""
 
-    links: Links = Field(default_factory=Links)
+    links: Links = dataclasses.field(default_factory=Links)
     name: Text = None
     email: Text = None
 
 
+@record
 class ContactRef(_Model):
     """The bill-to contact, known by its links like a customer."""
 
-    links: Links = Field(default_factory=Links)
+    links: Links = dataclasses.field(default_factory=Links)
     name: Text = None
 
 
+@record
 class Billing(_Model):
     """Nue's billing settings carried on an order."""
 
@@ -168,6 +239,7 @@ class Billing(_Model):
     payment_term: Text = None
 
 
+@record
 class Discount(_Model):
     """A discount as a percentage and/or an absolute amount (order or line level)."""
 
@@ -175,6 +247,7 @@ class Discount(_Model):
     amount: Money = None
 
 
+@record
 class PricingDimension(_Model):
     """A Nue price tag / discount tag, matched across systems by its code (its only synced part)."""
 
@@ -185,49 +258,62 @@ class PricingDimension(_Model):
         return hash(self.code)
 
 
+@record
 class LineItem(_Model):
     """An order product (Nue) / OrderItem (Salesforce)."""
 
-    links: Links = Field(default_factory=Links)
+    links: Links = dataclasses.field(default_factory=Links)
     product_sku: Text = None
     quantity: Money = None
     unit_price: Money = None
-    discount: Discount = Field(default_factory=Discount)
+    discount: Discount = dataclasses.field(default_factory=Discount)
     subscription_start: Day = None
     subscription_end: Day = None
     subscription_term: Money = None
-    price_tags: list[PricingDimension] = Field(default_factory=list)
-    custom_fields: CustomFields = Field(default_factory=dict)
+    price_tags: list[PricingDimension] = dataclasses.field(default_factory=list)
+    custom_fields: CustomFields = dataclasses.field(default_factory=dict)
 
 
-class DraftOrder(_Model):
+class _HashCached(_Model):
+    """Holds a record's content hash once computed (safe because records are frozen)."""
+
+    __slots__ = ("_content_hash",)
+
+
+@record
+class DraftOrder(_HashCached):
     """An order as both systems should agree on it.
 
     `last_modified` and `order_number` describe the record, not its content: they are
     excluded from the content hash so an untouched order hashes the same on every read.
     """
 
-    links: Links = Field(default_factory=Links)
+    links: Links = dataclasses.field(default_factory=Links)
     order_number: Text = None
     name: Text = None
     description: Text = None
-    customer: Customer = Field(default_factory=Customer)
+    customer: Customer = dataclasses.field(default_factory=Customer)
     bill_to_contact: ContactRef | None = None
     effective_date: Day = None
     currency: Text = None
     price_book: Text = None
-    status: Status = Status.DRAFT
-    origin: System | None = None
-    billing: Billing = Field(default_factory=Billing)
-    discount: Discount = Field(default_factory=Discount)
-    custom_fields: CustomFields = Field(default_factory=dict)
-    lines: list[LineItem] = Field(default_factory=list)
+    status: AnyStatus = Status.DRAFT
+    origin: AnyOrigin = None
+    billing: Billing = dataclasses.field(default_factory=Billing)
+    discount: Discount = dataclasses.field(default_factory=Discount)
+    custom_fields: CustomFields = dataclasses.field(default_factory=dict)
+    lines: list[LineItem] = dataclasses.field(default_factory=list)
     last_modified: datetime | None = None
 
     def content_hash(self) -> str:
-        """A stable digest of the synced content (see `synced_content`)."""
-        payload = json.dumps(synced_content(self), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
+        """A stable digest of the synced content: equal for equal content, whatever the
+        line order, key order or number spelling; blind to ids, order numbers and timestamps."""
+        try:
+            return self._content_hash
+        except AttributeError:
+            digest = hashlib.blake2b(repr(_fingerprint(self)).encode(), digest_size=16).hexdigest()
+            object.__setattr__(self, "_content_hash", digest)
+            return digest
 
 
 _RECORD_ONLY_FIELDS = {"links", "order_number", "last_modified"}
@@ -237,8 +323,8 @@ def _canonical(value: Any) -> Any:
     """Reduce a value to JSON with one spelling per meaning (Decimal, date, enum, set order)."""
     if isinstance(value, PricingDimension):
         return value.code
-    if isinstance(value, BaseModel):
-        return {name: _canonical(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, _Model):
+        return {name: _canonical(getattr(value, name)) for name in value.field_names()}
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple | set | frozenset):
@@ -270,3 +356,80 @@ def synced_content(order: DraftOrder) -> dict[str, Any]:
         key=lambda item: json.dumps(item, sort_keys=True),
     )
     return content
+
+
+
+def _flatten(content: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in content.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            if value:
+                flat[f"{prefix}{key}"] = ";".join(str(v) for v in value)
+        elif value is not None:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def order_header_content(order: DraftOrder) -> dict[str, Any]:
+    """The order's synced header fields as flat `path: canonical text` pairs (missing = absent)."""
+    content = synced_content(order)
+    content.pop("lines")
+    return _flatten(content)
+
+
+def line_content(line: LineItem) -> dict[str, Any]:
+    """A line's synced fields as flat `path: canonical text` pairs, without its links."""
+    content = _canonical(line)
+    content.pop("links")
+    return _flatten(content)
+
+# --- the fingerprint behind content_hash: the same facts as synced_content, built for speed -------
+# Hashing runs once per order per side on every diff (hundreds of thousands of times), so it
+# leans on validation having made values canonical already (Decimals without trailing zeros,
+# dates, enums) and lets C-level attrgetter and repr do the walking.
+
+def _flat_paths(cls: type, skip: frozenset[str] = frozenset(), prefix: str = "") -> list[str]:
+    """Dotted attribute paths to every plain value under `cls` (nested records expanded, enums by value)."""
+    hints = typing.get_type_hints(cls, include_extras=False)
+    paths: list[str] = []
+    for name in _field_names(cls):
+        if name in skip:
+            continue
+        kind = hints[name]
+        if isinstance(kind, type) and issubclass(kind, _Model):
+            paths.extend(_flat_paths(kind, prefix=f"{prefix}{name}."))
+        elif isinstance(kind, type) and issubclass(kind, StrEnum):
+            paths.append(f"{prefix}{name}._value_")
+        else:
+            paths.append(f"{prefix}{name}")
+    return paths
+
+
+_LINE_SPECIAL = frozenset({"links", "price_tags", "custom_fields"})
+_line_values = operator.attrgetter(*_flat_paths(LineItem, _LINE_SPECIAL))
+_ORDER_SPECIAL = frozenset(_RECORD_ONLY_FIELDS | {"bill_to_contact", "lines", "custom_fields", "origin", "customer"})
+_order_values = operator.attrgetter(
+    *_flat_paths(DraftOrder, _ORDER_SPECIAL), "customer.links.nue_id", "customer.links.salesforce_id"
+)
+
+
+def _custom_fingerprint(values: dict[str, CustomValue]) -> tuple[tuple[str, CustomValue], ...]:
+    return tuple(sorted((k, v) for k, v in values.items() if v is not None)) if values else ()
+
+
+def _line_fingerprint(line: LineItem) -> str:
+    tags = tuple(sorted(tag.code for tag in line.price_tags)) if line.price_tags else ()
+    return repr((_line_values(line), tags, _custom_fingerprint(line.custom_fields)))
+
+
+def _fingerprint(order: DraftOrder) -> tuple[Any, ...]:
+    contact = order.bill_to_contact
+    return (
+        _order_values(order),
+        order.origin.value if order.origin else None,
+        (contact.links.nue_id, contact.links.salesforce_id) if contact else None,
+        _custom_fingerprint(order.custom_fields),
+        tuple(sorted(_line_fingerprint(line) for line in order.lines)),
+    )
