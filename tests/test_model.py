@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from nuesync.model import DraftOrder, LineItem, Status, System, synced_content
+from nuesync.model import DraftOrder, LineItem, Status, System, same_content, synced_content
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,14 @@ SYNCED_CHANGES = {
 @settings(max_examples=80, deadline=None)
 def test_changing_any_synced_field_changes_the_hash(order: DraftOrder, change: str) -> None:
     assert SYNCED_CHANGES[change](order).content_hash() != order.content_hash()
+
+
+@given(orders, st.sampled_from([*sorted(SYNCED_CHANGES), "none"]), st.randoms())
+@settings(max_examples=80, deadline=None)
+def test_same_content_agrees_with_the_content_hash(order: DraftOrder, change: str, rnd: random.Random) -> None:
+    other = order if change == "none" else SYNCED_CHANGES[change](order)
+    shuffled = list(other.lines)
+    rnd.shuffle(shuffled)
+    other = other.model_copy(update={"lines": shuffled})
+    assert same_content(order, other) == (order.content_hash() == other.content_hash())
+    assert same_content(order, other) == (change == "none")
