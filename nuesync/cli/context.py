@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,6 +33,10 @@ class AppContext:
     json: bool = False
     verbose: int = 0
     no_color: bool = False
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @property
     def color(self) -> bool:
@@ -63,6 +69,16 @@ class AppContext:
 
     def load_config(self, explicit: Path | None = None) -> LoadedConfig:
         return load_config(find_config(explicit or self.config_path, self.environ))
+
+    @contextmanager
+    def progress(self) -> Iterator[Callable[[str], None]]:
+        """A spinner with a one-line message on stderr at a terminal; silent elsewhere (cron, CI, --json)."""
+        console = self.err_console()
+        if not console.is_terminal or self.json:
+            yield lambda _message: None
+            return
+        with console.status("working…") as status:
+            yield lambda message: status.update(message + "…")
 
     def is_interactive(self) -> bool:
         return bool(getattr(sys.stdin, "isatty", lambda: False)()) and self.stdout.isatty()

@@ -1,0 +1,53 @@
+"""Options shared by several commands, defined once so they are spelled and documented alike."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from nuesync.errors import UsageError
+from nuesync.fetch import Scope
+
+OrderOpt = Annotated[
+    list[str] | None,
+    typer.Option("--order", help="Only this order (Nue id or Salesforce Order id); repeatable.", metavar="ID",
+                 show_default=False),
+]
+CustomerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--customer", help="Only this customer's orders (Nue or Salesforce id); repeatable.", metavar="ID",
+                 show_default=False),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Only orders changed since WHEN: an ISO date/time, or an age like 2h, 7d.",
+                 metavar="WHEN", show_default=False),
+]
+
+_AGE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """`--since` as an aware UTC datetime: `2026-11-01`, `2026-11-01T09:00:00Z`, `90m`, `2h`, `7d`, `2w`."""
+    if value is None:
+        return None
+    text = value.strip()
+    age = _AGE.match(text)
+    if age:
+        return now - timedelta(**{_UNITS[age.group(2)]: int(age.group(1))})
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since {value!r}: expected an ISO date or time (2026-11-01, 2026-11-01T09:00Z) "
+                         "or an age like 30m, 2h, 7d") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def scope_from(orders: list[str] | None, customers: list[str] | None, since: str | None, now: datetime) -> Scope:
+    return Scope(order_ids=tuple(orders or ()), customer_ids=tuple(customers or ()), since=parse_since(since, now))

@@ -1,0 +1,92 @@
+"""Read both systems' orders for one run, in as few calls as the scope allows.
+
+Both systems are read at once (two threads: the work is waiting on two APIs). A second, small
+round follows the links out of the first: the counterpart of a changed order, or of an order
+the customer activated in the portal, is read by id even when it is no longer a draft, so the
+diff sees both halves of every pair it reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nuesync.adapters.base import FetchResult, OrderSystem, RecordProblem
+from nuesync.model import DraftOrder, System
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which orders a run looks at; empty means every draft."""
+
+    order_ids: tuple[str, ...] = ()
+    customer_ids: tuple[str, ...] = ()
+    since: datetime | None = None
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.order_ids and not self.customer_ids and self.since is None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Both systems' orders as read for one run."""
+
+    nue: list[DraftOrder]
+    salesforce: list[DraftOrder]
+    problems: list[RecordProblem] = field(default_factory=list)
+
+    def side(self, system: System) -> list[DraftOrder]:
+        return self.nue if system is System.NUE else self.salesforce
+
+
+Progress = Callable[[str], None]
+
+
+def _first_round(adapter: OrderSystem, scope: Scope) -> FetchResult:
+    ids = [i for i in scope.order_ids if adapter.recognises(i)] if scope.order_ids else None
+    customers = [i for i in scope.customer_ids if adapter.recognises_customer(i)] if scope.customer_ids else None
+    if (ids is not None and not ids) or (customers is not None and not customers):
+        return FetchResult(orders=[])
+    return adapter.fetch_orders(ids=ids, customer_ids=customers, since=scope.since,
+                                include_activated=bool(scope.order_ids))
+
+
+def _counterparts(adapter: OrderSystem, have: list[DraftOrder], other: list[DraftOrder]) -> FetchResult:
+    """The orders `other` links to on this side that the first round did not return."""
+    own = adapter.system
+    known = {o.links.id_in(own) for o in have}
+    wanted = sorted({i for o in other if (i := o.links.id_in(own)) and i not in known and adapter.recognises(i)})
+    if not wanted:
+        return FetchResult(orders=[])
+    return adapter.fetch_orders(ids=wanted, include_activated=True)
+
+
+def fetch_snapshot(nue: OrderSystem, salesforce: OrderSystem, scope: Scope,
+                   progress: Progress | None = None) -> Snapshot:
+    """Read the scoped orders from both systems, then their linked counterparts."""
+    say = progress or (lambda _message: None)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch") as pool:
+        say("reading drafts from Nue and Salesforce")
+        nue_future = pool.submit(_first_round, nue, scope)
+        sf_future = pool.submit(_first_round, salesforce, scope)
+        nue_first, sf_first = nue_future.result(), sf_future.result()
+        say("reading linked counterparts")
+        nue_more = pool.submit(_counterparts, nue, nue_first.orders, sf_first.orders)
+        sf_more = pool.submit(_counterparts, salesforce, sf_first.orders, nue_first.orders)
+        nue_second, sf_second = nue_more.result(), sf_more.result()
+    problems = [*nue_first.problems, *sf_first.problems, *nue_second.problems, *sf_second.problems]
+    return Snapshot(
+        nue=_unique([*nue_first.orders, *nue_second.orders], System.NUE),
+        salesforce=_unique([*sf_first.orders, *sf_second.orders], System.SALESFORCE),
+        problems=problems,
+    )
+
+
+def _unique(orders: Sequence[DraftOrder], system: System) -> list[DraftOrder]:
+    seen: dict[str | None, DraftOrder] = {}
+    for order in orders:
+        seen.setdefault(order.links.id_in(system), order)
+    return list(seen.values())

@@ -1,0 +1,228 @@
+"""Turn results into rich tables for people and JSON documents for machines: the same facts.
+
+Every function here takes data and returns renderables or plain dicts; nothing prints, so the
+tables can be snapshot-tested at a fixed width and the JSON asserted field by field. Untrusted
+text (customer names, field values) is always passed as `Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from nuesync.adapters.base import RecordProblem
+from nuesync.model import DraftOrder, decimal_text
+from nuesync.reconcile import FieldDiff, LineDiff, OrderClass, OrderComparison, Presence, Reconciliation
+
+# One meaning per colour, everywhere: green agrees, yellow differs, cyan exists on one side,
+# magenta is activation, red needs a person.
+CLASS_STYLE: dict[OrderClass, str] = {
+    OrderClass.IN_SYNC: "green",
+    OrderClass.DIFFERS: "yellow",
+    OrderClass.ONLY_IN_NUE: "cyan",
+    OrderClass.ONLY_IN_SALESFORCE: "cyan",
+    OrderClass.ACTIVATED_IN_NUE_ONLY: "magenta",
+    OrderClass.ACTIVATED_IN_SALESFORCE_ONLY: "magenta",
+    OrderClass.LINK_CONFLICT: "bold red",
+    OrderClass.CUSTOMER_UNLINKED: "red",
+    OrderClass.MALFORMED: "bold red",
+}
+CLASS_LABEL: dict[OrderClass, str] = {
+    OrderClass.IN_SYNC: "in sync",
+    OrderClass.DIFFERS: "differs",
+    OrderClass.ONLY_IN_NUE: "only in Nue",
+    OrderClass.ONLY_IN_SALESFORCE: "only in Salesforce",
+    OrderClass.ACTIVATED_IN_NUE_ONLY: "activated in Nue only",
+    OrderClass.ACTIVATED_IN_SALESFORCE_ONLY: "activated in Salesforce only",
+    OrderClass.LINK_CONFLICT: "link conflict",
+    OrderClass.CUSTOMER_UNLINKED: "customer not linked",
+    OrderClass.MALFORMED: "malformed record",
+}
+MISSING = "—"
+
+
+def text(value: Any, style: str = "") -> Text:
+    """Untrusted text as a literal (a `[` in a customer name stays a `[`)."""
+    if value is None:
+        return Text(MISSING, style="dim")
+    return Text(str(value), style=style)
+
+
+def order_total(order: DraftOrder) -> Decimal:
+    """Sum of lines (quantity × price, less line discounts), less the order discount."""
+    total = Decimal(0)
+    for line in order.lines:
+        gross = (line.quantity or 0) * (line.unit_price or 0)
+        net = gross * (1 - (line.discount.percent or 0) / 100) - (line.discount.amount or 0)
+        total += net
+    total = total * (1 - (order.discount.percent or 0) / 100) - (order.discount.amount or 0)
+    return total.quantize(Decimal("0.01"))
+
+
+def _age(order: DraftOrder, now: datetime) -> str:
+    if order.last_modified is None:
+        return MISSING
+    seconds = (now - order.last_modified).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return "now"
+
+
+# --- diff: tables ------------------------------------------------------------------------------
+
+
+def summary_table(result: Reconciliation) -> Table:
+    table = Table(title="Draft orders: Nue ⇄ Salesforce", title_justify="left")
+    table.add_column("class")
+    table.add_column("orders", justify="right")
+    for cls, count in result.counts().items():
+        if count:
+            table.add_row(text(CLASS_LABEL[cls], CLASS_STYLE[cls]), text(count))
+    if not result.orders and not result.problems:
+        table.add_row(text("no draft orders in scope", "dim"), text(0))
+    return table
+
+
+def _field_rows(table: Table, diffs: Iterable[FieldDiff], indent: str = "") -> None:
+    for diff in diffs:
+        table.add_row(text(indent + diff.field), text(diff.nue, "blue"), text(diff.salesforce, "blue"))
+
+
+def _line_rows(table: Table, line: LineDiff) -> None:
+    label = {Presence.BOTH: "", Presence.ONLY_IN_NUE: " (only in Nue)",
+             Presence.ONLY_IN_SALESFORCE: " (only in Salesforce)"}[line.presence]
+    table.add_row(text(f"line {line.key}{label}", "bold"), text(""), text(""))
+    if line.presence is Presence.BOTH:
+        _field_rows(table, line.fields, indent="  ")
+        return
+    present = line.nue or line.salesforce
+    shown = f"qty {decimal_text(present.quantity)}" if present and present.quantity is not None else "present"
+    nue, sf = (shown, None) if line.presence is Presence.ONLY_IN_NUE else (None, shown)
+    table.add_row(text("  quantity"), text(nue), text(sf))
+
+
+def order_table(comparison: OrderComparison) -> Table:
+    """One differing order: field, Nue value, Salesforce value, lines grouped under the order."""
+    order = comparison.nue or comparison.salesforce
+    name = order.name if order else None
+    origin = comparison.origin.label if comparison.origin else "unknown"
+    title = Text.assemble(
+        ("Order ", "bold"), (comparison.key, "bold"), (f" {name}" if name else ""),
+        "  ", (CLASS_LABEL[comparison.cls], CLASS_STYLE[comparison.cls]), f"  origin: {origin}",
+    )
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("field", overflow="fold")
+    table.add_column("Nue", overflow="fold")
+    table.add_column("Salesforce", overflow="fold")
+    if comparison.nue and comparison.salesforce:
+        table.add_row(text("status"), text(comparison.nue.status.value), text(comparison.salesforce.status.value))
+    _field_rows(table, (d for d in comparison.header if d.field != "status"))
+    for line in comparison.lines:
+        _line_rows(table, line)
+    for note in comparison.notes:
+        table.add_row(text("note", "bold red"), text(note), text(""))
+    return table
+
+
+def orphans_table(orphans: list[OrderComparison], now: datetime) -> Table:
+    table = Table(title="Orders on one side only", title_justify="left")
+    for column in ("class", "order", "name", "origin", "customer", "age", "total"):
+        table.add_column(column, justify="right" if column in {"age", "total"} else "left", overflow="fold")
+    for comparison in orphans:
+        order = comparison.nue or comparison.salesforce
+        assert order is not None
+        customer = order.customer.name or order.customer.links.nue_id or order.customer.links.salesforce_id
+        table.add_row(
+            text(CLASS_LABEL[comparison.cls], CLASS_STYLE[comparison.cls]), text(comparison.key), text(order.name),
+            text(comparison.origin.label if comparison.origin else None), text(customer), text(_age(order, now)),
+            text(f"{order_total(order)} {order.currency or ''}".strip()),
+        )
+    return table
+
+
+def problems_table(problems: Iterable[RecordProblem]) -> Table:
+    table = Table(title="Records that could not be read", title_justify="left")
+    for column in ("system", "record", "field", "problem"):
+        table.add_column(column, overflow="fold")
+    for problem in problems:
+        table.add_row(text(problem.system.label), text(problem.record_id), text(problem.field),
+                      text(problem.message, "red"))
+    return table
+
+
+def _is_orphan(comparison: OrderComparison) -> bool:
+    return comparison.nue is None or comparison.salesforce is None
+
+
+def diff_renderables(result: Reconciliation, now: datetime) -> RenderableType:
+    parts: list[RenderableType] = [summary_table(result)]
+    shown = [c for c in result.orders if c.cls is not OrderClass.IN_SYNC]
+    parts.extend(order_table(c) for c in shown if not _is_orphan(c))
+    orphans = [c for c in shown if _is_orphan(c)]
+    if orphans:
+        parts.append(orphans_table(orphans, now))
+    if result.problems:
+        parts.append(problems_table(result.problems))
+    return Group(*parts)
+
+
+# --- diff: JSON --------------------------------------------------------------------------------
+
+
+def _field_json(diff: FieldDiff) -> dict[str, Any]:
+    return {"field": diff.field, "nue": diff.nue, "salesforce": diff.salesforce,
+            "after_pull": diff.nue, "after_push": diff.salesforce}
+
+
+def _line_json(line: LineDiff) -> dict[str, Any]:
+    return {
+        "key": line.key,
+        "sku": line.sku,
+        "presence": line.presence.value,
+        "nue_id": line.nue.links.nue_id if line.nue else None,
+        "salesforce_id": line.salesforce.links.salesforce_id if line.salesforce else None,
+        "fields": [_field_json(d) for d in line.fields],
+    }
+
+
+def comparison_json(comparison: OrderComparison, now: datetime) -> dict[str, Any]:
+    order = comparison.nue or comparison.salesforce
+    assert order is not None
+    return {
+        "key": comparison.key,
+        "class": comparison.cls.value,
+        "origin": comparison.origin.value if comparison.origin else None,
+        "nue_id": comparison.nue.links.nue_id if comparison.nue else order.links.nue_id,
+        "salesforce_id": comparison.salesforce.links.salesforce_id if comparison.salesforce
+        else order.links.salesforce_id,
+        "name": order.name,
+        "customer": {"name": order.customer.name, "nue_id": order.customer.links.nue_id,
+                     "salesforce_id": order.customer.links.salesforce_id},
+        "status": {"nue": comparison.nue.status.value if comparison.nue else None,
+                   "salesforce": comparison.salesforce.status.value if comparison.salesforce else None},
+        "total": decimal_text(order_total(order)),
+        "currency": order.currency,
+        "age": _age(order, now) if _is_orphan(comparison) else None,
+        "fields": [_field_json(d) for d in comparison.header],
+        "lines": [_line_json(line) for line in comparison.lines],
+        "notes": list(comparison.notes),
+    }
+
+
+def diff_json(result: Reconciliation, now: datetime) -> dict[str, Any]:
+    return {
+        "in_sync": result.in_sync,
+        "counts": {cls.value: count for cls, count in result.counts().items()},
+        "orders": [comparison_json(c, now) for c in result.orders if c.cls is not OrderClass.IN_SYNC],
+        "problems": [
+            {"system": p.system.value, "record_id": p.record_id, "field": p.field, "message": p.message}
+            for p in result.problems
+        ],
+    }
