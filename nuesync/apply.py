@@ -1,0 +1,289 @@
+"""Carry out a plan: batched, idempotent writes, links written back, then verification.
+
+The order of writes is what makes a crash harmless. The receiver is written first, keyed by the
+sender's ids (an external-id upsert in Salesforce, a lookup by `salesforceId` in Nue), so a
+re-run finds what a dead run created instead of creating it again; the links are written back
+to the sender afterwards, and a run that died in between is completed by the next one (the
+one-way link still pairs the two records). Every order written is read back from both systems
+and only counted a success when they now agree (DESIGN.md §2 rule 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from nuesync.adapters.base import OrderSystem, Outcome, WriteResult
+from nuesync.errors import ExitCode
+from nuesync.journal import ActionRecord, Journal
+from nuesync.model import Customer, DraftOrder, Links, System
+from nuesync.plan import ActionKind, OrderAction, Plan
+from nuesync.reconcile import OrderClass, field_paths, reconcile
+
+
+class Result(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    LINKED = "linked"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    key: str
+    action: ActionKind
+    result: Result
+    nue_id: str | None = None
+    salesforce_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    plan: Plan
+    outcomes: tuple[OrderOutcome, ...]
+
+    def counts(self) -> dict[str, int]:
+        counted = {r.value: 0 for r in Result}
+        for outcome in self.outcomes:
+            counted[outcome.result.value] += 1
+        return counted
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL_FAILURE if any(o.result is Result.FAILED for o in self.outcomes) else ExitCode.OK
+
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class _Work:
+    """One order on its way through the steps; `failure` stops it, the others go on."""
+
+    action: OrderAction
+    sender: DraftOrder
+    receiver_id: str | None = None
+    line_ids: dict[str, str] = field(default_factory=dict)  # sender line id → receiver line id
+    customer_id: str | None = None  # the customer's id on the receiver
+    failure: tuple[str, str] | None = None
+    result: Result = Result.UNCHANGED
+
+    def fail(self, code: str | None, message: str | None) -> None:
+        if self.failure is None:
+            self.failure = (code or "FAILED", message or "failed")
+
+
+def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal: Journal | None = None,
+               run_id: int | None = None, progress: Progress | None = None) -> ApplyReport:
+    """Write what `plan` says, verify it, journal it; per-order outcomes, never one failure for all."""
+    say = progress or (lambda _message: None)
+    systems = {System.NUE: nue, System.SALESFORCE: salesforce}
+    sender, receiver = systems[plan.direction.sender], systems[plan.direction.receiver]
+    work = [_Work(a, a.sender) for a in plan.writes if a.sender is not None]
+    for item in work:
+        item.receiver_id = item.action.receiver.links.id_in(receiver.system) if item.action.receiver else None
+        item.customer_id = item.sender.customer.links.id_in(receiver.system)
+        item.line_ids = _known_line_ids(item, sender.system, receiver.system)
+    say("creating missing customers")
+    _create_customers([w for w in work if w.action.create_customer], sender, receiver)
+    say("writing links the receiver is missing")
+    _link(receiver, [w for w in work if w.failure is None and _receiver_lacks_links(w, sender.system)], sender.system)
+    say(f"writing {len(work)} orders to {receiver.system.label}")
+    _upsert([w for w in work if w.failure is None and w.action.kind is not ActionKind.LINK], receiver)
+    say(f"writing links back to {sender.system.label}")
+    _link(sender, [w for w in work if w.failure is None and _sender_lacks_links(w, sender.system)], sender.system)
+    say("verifying both systems agree")
+    verified = _verify(work, sender, receiver, journal)
+    outcomes = _outcomes(plan, work, verified)
+    report = ApplyReport(plan, outcomes)
+    if journal is not None and run_id is not None:
+        journal.record_actions(run_id, (_record(o) for o in outcomes))
+    return report
+
+
+def _known_line_ids(item: _Work, sender: System, receiver: System) -> dict[str, str]:
+    known = {line.links.id_in(sender): line.links.id_in(receiver) for line in item.sender.lines}
+    for line in item.action.receiver.lines if item.action.receiver else ():
+        if line.links.id_in(sender):
+            known.setdefault(line.links.id_in(sender), line.links.id_in(receiver))
+    return {k: v for k, v in known.items() if k and v}
+
+
+def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSystem) -> None:
+    """Create each missing customer once on the receiver, then link it back on the sender."""
+    by_sender_id: dict[str, Customer] = {}
+    for item in work:
+        customer = item.action.create_customer
+        if customer is not None and customer.links.id_in(sender.system):
+            by_sender_id.setdefault(str(customer.links.id_in(sender.system)), customer)
+    if not by_sender_id:
+        return
+    created = {r.key: r for r in receiver.upsert_customers(list(by_sender_id.values()))}
+    linked_back = []
+    for sender_id, customer in by_sender_id.items():
+        result = created.get(sender_id)
+        if result and result.ok and result.record_id:
+            own = {sender.system.value + "_id": sender_id, receiver.system.value + "_id": result.record_id}
+            linked_back.append(customer.model_copy(update={"links": Links(**own)}))
+    back = {r.key: r for r in sender.link_customers(linked_back)} if linked_back else {}
+    for item in work:
+        sender_id = str(item.sender.customer.links.id_in(sender.system))
+        result, link = created.get(sender_id), back.get(sender_id)
+        if result is None or not result.ok or not result.record_id:
+            item.fail(result.error_code if result else "CUSTOMER_NOT_CREATED",
+                      f"customer {sender_id} could not be created in {receiver.system.label}: "
+                      f"{result.message if result else 'no answer'}")
+        elif link is None or not link.ok:
+            item.fail(link.error_code if link else "CUSTOMER_NOT_LINKED",
+                      f"customer {sender_id} was created in {receiver.system.label} ({result.record_id}) but its "
+                      f"link was not written back in {sender.system.label}: {link.message if link else 'no answer'}")
+        else:
+            item.customer_id = result.record_id
+
+
+def _receiver_lacks_links(item: _Work, sender: System) -> bool:
+    receiver_order = item.action.receiver
+    if receiver_order is None:
+        return False
+    if receiver_order.links.id_in(sender) is None:
+        return True
+    return any(line.links.id_in(sender) is None and line.links.id_in(sender.other) in item.line_ids.values()
+               for line in receiver_order.lines)
+
+
+def _sender_lacks_links(item: _Work, sender: System) -> bool:
+    order = item.sender
+    receiver = sender.other
+    return (order.links.id_in(receiver) != item.receiver_id or order.origin is None
+            or any(line.links.id_in(receiver) != item.line_ids.get(line.links.id_in(sender) or "")
+                   for line in order.lines))
+
+
+def _linked_order(item: _Work, sender: System) -> DraftOrder:
+    """The sender's order carrying both systems' ids for itself, its customer and its lines."""
+    receiver = sender.other
+    order_links = {f"{sender.value}_id": item.sender.links.id_in(sender), f"{receiver.value}_id": item.receiver_id}
+    customer_links = {f"{sender.value}_id": item.sender.customer.links.id_in(sender),
+                      f"{receiver.value}_id": item.customer_id}
+    lines = [
+        line.model_copy(update={"links": {f"{sender.value}_id": line.links.id_in(sender),
+                                          f"{receiver.value}_id": item.line_ids.get(line.links.id_in(sender) or "")}})
+        for line in item.sender.lines
+    ]
+    return item.sender.model_copy(update={
+        "links": order_links,
+        "origin": item.sender.origin or sender,
+        "customer": item.sender.customer.model_copy(update={"links": customer_links}),
+        "lines": lines,
+    })
+
+
+def _upsert(work: list[_Work], receiver: OrderSystem) -> None:
+    if not work:
+        return
+    sender = receiver.system.other
+    orders = [_linked_order(item, sender) for item in work]
+    results = _by_key(receiver.upsert_orders(orders))
+    for item in work:
+        result = results.get(str(item.sender.links.id_in(sender)))
+        if result is None or not result.ok:
+            item.fail(result.error_code if result else "NO_RESULT", result.message if result else "no answer")
+            continue
+        item.receiver_id = result.record_id or item.receiver_id
+        item.line_ids.update(result.line_ids)
+        item.result = Result.CREATED if result.outcome is Outcome.CREATED else Result.UPDATED
+
+
+def _link(system: OrderSystem, work: list[_Work], sender: System) -> None:
+    """Write the other system's ids onto `system`'s records (orders and lines), batched."""
+    if not work:
+        return
+    orders = [_linked_order(item, sender) for item in work]
+    results = _by_key(system.set_links(orders))
+    for item, order in zip(work, orders, strict=True):
+        result = results.get(str(order.links.id_in(system.system)))
+        if result is None or not result.ok:
+            item.fail(result.error_code if result else "NO_RESULT",
+                      f"the link in {system.system.label} was not written: {result.message if result else 'no answer'}")
+        elif item.result is Result.UNCHANGED:
+            item.result = Result.LINKED
+
+
+def _by_key(results: Iterable[WriteResult]) -> dict[str, WriteResult]:
+    return {r.key: r for r in results}
+
+
+def _verify(work: list[_Work], sender: OrderSystem, receiver: OrderSystem,
+            journal: Journal | None) -> dict[int, str | None]:
+    """Re-read every written order from both systems (batched) and compare; None means they agree."""
+    done = [w for w in work if w.failure is None]
+    if not done:
+        return {}
+    sender_ids = [str(w.sender.links.id_in(sender.system)) for w in done]
+    receiver_ids = [w.receiver_id for w in done if w.receiver_id]
+    sender_read = sender.fetch_orders(ids=sender_ids, include_activated=True)
+    receiver_read = receiver.fetch_orders(ids=receiver_ids, include_activated=True)
+    sides = {sender.system: sender_read.orders, receiver.system: receiver_read.orders}
+    result = reconcile(sides[System.NUE], sides[System.SALESFORCE])
+    by_sender_id = {
+        c.side(sender.system).links.id_in(sender.system): c for c in result.orders if c.side(sender.system)
+    }
+    verdicts: dict[int, str | None] = {}
+    hashes: dict[System, dict[str, str]] = {System.NUE: {}, System.SALESFORCE: {}}
+    for item in done:
+        comparison = by_sender_id.get(item.sender.links.id_in(sender.system))
+        if comparison is None or comparison.side(receiver.system) is None:
+            verdicts[id(item)] = f"not found in {receiver.system.label} when read back"
+        elif comparison.cls is not OrderClass.IN_SYNC:
+            paths = ", ".join(field_paths(comparison)) or comparison.cls.value
+            verdicts[id(item)] = f"read back, the systems still differ: {paths}"
+        else:
+            verdicts[id(item)] = None
+            for system in System:
+                order = comparison.side(system)
+                if order is not None and order.links.id_in(system):
+                    hashes[system][str(order.links.id_in(system))] = order.content_hash()
+    if journal is not None:
+        for system, saved in hashes.items():
+            journal.save_hashes(system, saved)
+    return verdicts
+
+
+def _outcomes(plan: Plan, work: list[_Work], verdicts: Mapping[int, str | None]) -> tuple[OrderOutcome, ...]:
+    by_action = {id(w.action): w for w in work}
+    outcomes = []
+    for action in plan.actions:
+        ids = _ids(action)
+        item = by_action.get(id(action))
+        fields = tuple(change.field for change in action.changes)
+        if item is None:
+            kind = Result.BLOCKED if action.kind is ActionKind.BLOCK or plan.refused else Result.SKIPPED
+            reason = plan.refused if plan.refused and action.writes else action.reason
+            outcomes.append(OrderOutcome(action.key, action.kind, kind, *ids, message=reason, fields=fields))
+            continue
+        problem = item.failure or (("NOT_VERIFIED", verdicts[id(item)]) if verdicts.get(id(item)) else None)
+        if problem:
+            outcomes.append(OrderOutcome(action.key, action.kind, Result.FAILED, *ids, *problem, fields=fields))
+        else:
+            outcomes.append(OrderOutcome(action.key, action.kind, item.result, *ids, fields=fields))
+    return tuple(outcomes)
+
+
+def _ids(action: OrderAction) -> tuple[str | None, str | None]:
+    orders = [o for o in (action.sender, action.receiver) if o is not None]
+    nue = next((o.links.nue_id for o in orders if o.links.nue_id), None)
+    sf = next((o.links.salesforce_id for o in orders if o.links.salesforce_id), None)
+    return nue, sf
+
+
+def _record(outcome: OrderOutcome) -> ActionRecord:
+    return ActionRecord(outcome.key, outcome.action.value, outcome.result.value, outcome.nue_id,
+                        outcome.salesforce_id, outcome.error_code, outcome.message, outcome.fields)
+
