@@ -56,12 +56,12 @@ def text(value: Any, style: str = "") -> Text:
 
 def order_total(order: DraftOrder) -> Decimal:
     """Sum of lines (quantity × price, less line discounts), less the order discount."""
-    total = Decimal(0)
+    zero, hundred = Decimal(0), Decimal(100)
+    total = zero
     for line in order.lines:
-        gross = (line.quantity or 0) * (line.unit_price or 0)
-        net = gross * (1 - (line.discount.percent or 0) / 100) - (line.discount.amount or 0)
-        total += net
-    total = total * (1 - (order.discount.percent or 0) / 100) - (order.discount.amount or 0)
+        gross = (line.quantity or zero) * (line.unit_price or zero)
+        total += gross * (1 - (line.discount.percent or zero) / hundred) - (line.discount.amount or zero)
+    total = total * (1 - (order.discount.percent or zero) / hundred) - (order.discount.amount or zero)
     return total.quantize(Decimal("0.01"))
 
 
@@ -134,7 +134,8 @@ def order_table(comparison: OrderComparison) -> Table:
 def orphans_table(orphans: list[OrderComparison], now: datetime) -> Table:
     table = Table(title="Orders on one side only", title_justify="left")
     for column in ("class", "order", "name", "origin", "customer", "age", "total"):
-        table.add_column(column, justify="right" if column in {"age", "total"} else "left", overflow="fold")
+        table.add_column(column, justify="right" if column in {"age", "total"} else "left", overflow="fold",
+                         no_wrap=column in {"order", "origin", "age", "total"})
     for comparison in orphans:
         order = comparison.nue or comparison.salesforce
         assert order is not None

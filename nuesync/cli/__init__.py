@@ -17,7 +17,7 @@ from typing import Annotated, TextIO
 import typer
 
 from nuesync import __version__
-from nuesync.cli import config_cmd, diff_cmd, init_cmd
+from nuesync.cli import config_cmd, diff_cmd, init_cmd, sandbox_cmd
 from nuesync.cli.context import AppContext
 from nuesync.errors import ExitCode, NuesyncError
 
@@ -35,6 +35,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.command("init")(init_cmd.init)
 app.command("diff")(diff_cmd.diff)
+app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
 def _print_version(value: bool) -> None:

@@ -51,6 +51,8 @@ class AppContext:
 
     def _console(self, stream: TextIO) -> Console:
         width = int(self.environ["COLUMNS"]) if self.environ.get("COLUMNS", "").isdigit() else None
+        if width is None and not stream.isatty():
+            width = 120  # logs and pipes: wide enough for ids, still a fixed, predictable width
         return Console(
             file=stream,
             no_color=not self.color,

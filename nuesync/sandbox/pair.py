@@ -1,0 +1,94 @@
+"""Both emulators together, served on loopback: what `nuesync sandbox serve`, the demo and the
+end-to-end tests run against.
+
+The config it writes holds no secret, like any nuesync config: it names environment variables,
+and `environ()` gives their values for this run (the sandbox's throwaway session id and key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nuesync.config import Settings
+from nuesync.sandbox.nue import NueSandbox
+from nuesync.sandbox.salesforce import SalesforceSandbox
+from nuesync.sandbox.server import RunningServer
+
+SF_SESSION_ENV = "NUESYNC_SANDBOX_SF_SESSION_ID"
+NUE_KEY_ENV = "NUESYNC_SANDBOX_NUE_API_KEY"
+API_VERSION = "62.0"
+
+
+@dataclass
+class RunningSandbox:
+    salesforce: SalesforceSandbox
+    nue: NueSandbox
+    salesforce_server: RunningServer
+    nue_server: RunningServer
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables the written config names, with this run's values."""
+        return {SF_SESSION_ENV: self.salesforce.session_id, NUE_KEY_ENV: self.nue.api_key}
+
+    def config(self, state_path: Path | None = None) -> dict[str, Any]:
+        """A ready nuesync.toml document (for tomli-w) pointing at both emulators."""
+        document: dict[str, Any] = {
+            "nue": {"base_url": self.nue_server.url, "api_key_env": NUE_KEY_ENV, "timeout_seconds": 30.0},
+            "salesforce": {
+                "auth": "session",
+                "instance_url": self.salesforce_server.url,
+                "api_version": API_VERSION,
+                "session_id_env": SF_SESSION_ENV,
+                "ca_bundle": str(self.salesforce_server.ca_file),
+            },
+            "sync": {"draft_sync": True, "create_missing_customers": False, "activated_status": "Activated"},
+        }
+        if state_path is not None:
+            document["sync"]["state_path"] = str(state_path)
+        return document
+
+    def settings(self, state_path: Path | None = None) -> Settings:
+        return Settings.model_validate(self.config(state_path))
+
+    def info(self) -> dict[str, Any]:
+        """What scripts need to talk to the emulators directly (`--info-file`)."""
+        return {
+            "salesforce": {
+                "instance_url": self.salesforce_server.url,
+                "session_id": self.salesforce.session_id,
+                "ca_file": str(self.salesforce_server.ca_file),
+                "api_version": API_VERSION,
+            },
+            "nue": {"base_url": self.nue_server.url, "api_key": self.nue.api_key},
+        }
+
+
+def seed_pair(salesforce: SalesforceSandbox, nue: NueSandbox, seed: str) -> None:
+    """`empty` (catalogues only), `demo` (the story in `nuesync.sandbox.story`), or N synthetic drafts per side."""
+    salesforce.seed_catalog()
+    nue.seed_catalog()
+    if seed == "empty":
+        return
+    if seed == "demo":
+        from nuesync.sandbox.story import seed_story
+
+        seed_story(salesforce, nue)
+        return
+    salesforce.seed_synthetic(int(seed))
+    nue.seed_synthetic(int(seed))
+
+
+@contextmanager
+def running_sandbox(seed: str = "empty", *, port: int = 0, latency_ms: int = 0) -> Iterator[RunningSandbox]:
+    """Seed and serve both emulators until the block ends (Salesforce on `port`, Nue on the next)."""
+    salesforce = SalesforceSandbox(api_version=API_VERSION, latency_ms=latency_ms)
+    nue = NueSandbox(latency_ms=latency_ms)
+    seed_pair(salesforce, nue, seed)
+    with ExitStack() as stack:
+        sf_server = stack.enter_context(salesforce.serve(port=port))
+        nue_server = stack.enter_context(nue.serve(port=port + 1 if port else 0))
+        yield RunningSandbox(salesforce, nue, sf_server, nue_server)
