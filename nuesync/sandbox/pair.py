@@ -17,6 +17,7 @@ from nuesync.config import Settings
 from nuesync.sandbox.nue import NueSandbox
 from nuesync.sandbox.salesforce import SalesforceSandbox
 from nuesync.sandbox.server import RunningServer
+from nuesync.sandbox.story import DEMO_CUSTOM_FIELD, seed_story
 
 SF_SESSION_ENV = "NUESYNC_SANDBOX_SF_SESSION_ID"
 NUE_KEY_ENV = "NUESYNC_SANDBOX_NUE_API_KEY"
@@ -46,6 +47,7 @@ class RunningSandbox:
                 "ca_bundle": str(self.salesforce_server.ca_file),
             },
             "sync": {"draft_sync": True, "create_missing_customers": False, "activated_status": "Activated"},
+            "mapping": {"custom_fields": [DEMO_CUSTOM_FIELD]},
         }
         if state_path is not None:
             document["sync"]["state_path"] = str(state_path)
@@ -74,8 +76,6 @@ def seed_pair(salesforce: SalesforceSandbox, nue: NueSandbox, seed: str) -> None
     if seed == "empty":
         return
     if seed == "demo":
-        from nuesync.sandbox.story import seed_story
-
         seed_story(salesforce, nue)
         return
     salesforce.seed_synthetic(int(seed))
