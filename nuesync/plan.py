@@ -210,3 +210,19 @@ def _links_missing(sender: DraftOrder, receiver: DraftOrder) -> bool:
             return True
     return sender.origin is None or receiver.origin is None
 
+
+
+def limit_plan(plan: Plan, limit: int | None) -> Plan:
+    """Keep the first `limit` writing actions (`--limit`); the rest wait for the next run."""
+    if limit is None:
+        return plan
+    kept = 0
+    actions = []
+    for action in plan.actions:
+        if action.writes:
+            kept += 1
+            if kept > limit:
+                action = OrderAction(ActionKind.SKIP, action.key, action.order_class, action.sender, action.receiver,
+                                     reason=f"over --limit {limit}; the next run takes it")
+        actions.append(action)
+    return Plan(plan.direction, tuple(actions), plan.refused)

@@ -17,7 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from nuesync.adapters.base import RecordProblem
+from nuesync.apply import ApplyReport
 from nuesync.model import DraftOrder, decimal_text
+from nuesync.plan import OrderAction, Plan
 from nuesync.reconcile import FieldDiff, LineDiff, OrderClass, OrderComparison, Presence, Reconciliation
 
 # One meaning per colour, everywhere: green agrees, yellow differs, cyan exists on one side,
@@ -208,7 +210,7 @@ def comparison_json(comparison: OrderComparison, now: datetime) -> dict[str, Any
                      "salesforce_id": order.customer.links.salesforce_id},
         "status": {"nue": comparison.nue.status.value if comparison.nue else None,
                    "salesforce": comparison.salesforce.status.value if comparison.salesforce else None},
-        "total": decimal_text(order_total(order)),
+        "total": str(order_total(order)),
         "currency": order.currency,
         "age": _age(order, now) if _is_orphan(comparison) else None,
         "fields": [_field_json(d) for d in comparison.header],
@@ -225,5 +227,115 @@ def diff_json(result: Reconciliation, now: datetime) -> dict[str, Any]:
         "problems": [
             {"system": p.system.value, "record_id": p.record_id, "field": p.field, "message": p.message}
             for p in result.problems
+        ],
+    }
+
+
+# --- plans and outcomes (pull / push / apply) ---------------------------------------------------
+
+ACTION_STYLE = {"create": "cyan", "update": "yellow", "link": "blue", "skip": "dim", "block": "red"}
+RESULT_STYLE = {"created": "green", "updated": "green", "linked": "green", "unchanged": "dim", "skipped": "dim",
+                "blocked": "red", "failed": "bold red"}
+CHANGED_MARK = "⚠ changed since last sync"
+
+
+def plan_renderables(plan: Plan) -> RenderableType:
+    direction = f"{plan.direction.sender.label} → {plan.direction.receiver.label} ({plan.direction.value})"
+    summary = Table(title=f"Plan: {direction}", title_justify="left")
+    summary.add_column("action")
+    summary.add_column("orders", justify="right")
+    for kind, count in plan.counts().items():
+        if count:
+            summary.add_row(text(kind, ACTION_STYLE[kind]), text(count))
+    parts: list[RenderableType] = [summary]
+    for action in plan.writes:
+        parts.append(_action_table(plan, action))
+    blocked = [a for a in plan.actions if a.kind.value == "block"]
+    if blocked:
+        table = Table(title="Blocked: not written", title_justify="left")
+        for column in ("order", "reason", "fix"):
+            table.add_column(column, overflow="fold")
+        for action in blocked:
+            table.add_row(text(action.key), text(action.reason, "red"), text(action.fix))
+        parts.append(table)
+    if plan.refused:
+        parts.append(text(f"Nothing will be written: {plan.refused}", "bold red"))
+    return Group(*parts)
+
+
+def _action_table(plan: Plan, action: OrderAction) -> Table:
+    receiver = plan.direction.receiver.label
+    name = action.sender.name if action.sender else None
+    title = Text.assemble((f"{action.kind.value} ", ACTION_STYLE[action.kind.value]), (action.key, "bold"),
+                          f" {name}" if name else "", f" in {receiver}")
+    table = Table(title=title, title_justify="left")
+    table.add_column("field", overflow="fold")
+    table.add_column(f"{receiver} now", overflow="fold")
+    table.add_column(f"{receiver} after", overflow="fold")
+    table.add_column("", overflow="fold")
+    if action.kind.value == "create":
+        count = len(action.sender.lines) if action.sender else 0
+        table.add_row(text("order"), text(None), text(f"new, {count} line(s)"), text(""))
+    if action.kind.value == "link":
+        table.add_row(text("links"), text("missing"), text("written"), text(""))
+    if action.create_customer is not None:
+        table.add_row(text("customer"), text(None), text(f"create {action.create_customer.name}"), text(""))
+    for change in action.changes:
+        mark = text(CHANGED_MARK, "bold red") if change.receiver_changed_since_sync else text("")
+        table.add_row(text(change.field), text(change.receiver), text(change.sender, "bold"), mark)
+    for note in action.not_deleted:
+        table.add_row(text("note", "yellow"), text(note), text(""), text(""))
+    return table
+
+
+def _action_json(action: OrderAction) -> dict[str, Any]:
+    return {
+        "key": action.key,
+        "action": action.kind.value,
+        "class": action.order_class.value,
+        "nue_id": next((o.links.nue_id for o in (action.sender, action.receiver) if o and o.links.nue_id), None),
+        "salesforce_id": next((o.links.salesforce_id for o in (action.sender, action.receiver)
+                               if o and o.links.salesforce_id), None),
+        "changes": [{"field": c.field, "receiver": c.receiver, "sender": c.sender,
+                     "receiver_changed_since_sync": c.receiver_changed_since_sync} for c in action.changes],
+        "create_customer": action.create_customer.name if action.create_customer else None,
+        "reason": action.reason,
+        "fix": action.fix,
+        "not_deleted": list(action.not_deleted),
+    }
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "direction": plan.direction.value,
+        "refused": plan.refused,
+        "counts": plan.counts(),
+        "actions": [_action_json(a) for a in plan.actions],
+    }
+
+
+def outcomes_table(report: ApplyReport) -> Table:
+    table = Table(title=f"Results ({report.plan.direction.value})", title_justify="left")
+    for column in ("order", "action", "result", "Nue id", "Salesforce id", "detail"):
+        table.add_column(column, overflow="fold")
+    for outcome in report.outcomes:
+        if outcome.result.value == "skipped":
+            continue
+        detail = ": ".join(p for p in (outcome.error_code, outcome.message) if p)
+        table.add_row(text(outcome.key), text(outcome.action.value), text(outcome.result.value,
+                      RESULT_STYLE[outcome.result.value]), text(outcome.nue_id), text(outcome.salesforce_id),
+                      text(detail or None))
+    return table
+
+
+def report_json(report: ApplyReport) -> dict[str, Any]:
+    return {
+        "direction": report.plan.direction.value,
+        "counts": report.counts(),
+        "orders": [
+            {"key": o.key, "action": o.action.value, "result": o.result.value, "nue_id": o.nue_id,
+             "salesforce_id": o.salesforce_id, "error_code": o.error_code, "message": o.message,
+             "fields": list(o.fields)}
+            for o in report.outcomes
         ],
     }

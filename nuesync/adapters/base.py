@@ -98,6 +98,18 @@ class OrderSystem(Protocol):
 
     def recognises_customer(self, customer_id: str) -> bool: ...
 
+    def product_codes(self) -> frozenset[str]:
+        """SKUs this system can put on an order (with a price-book entry)."""
+        ...
+
+    def price_tag_codes(self) -> frozenset[str] | None:
+        """Price-tag codes this system knows; None when it accepts any (a free-text field)."""
+        ...
+
+    def link_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
+        """Write the other system's id onto existing customers here (by this system's id)."""
+        ...
+
     def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
         """Create or update draft orders and their lines, keyed by the other system's ids."""
         ...

@@ -1,0 +1,111 @@
+"""`nuesync pull`, `nuesync push` and `nuesync apply FILE`: plan, show, confirm, write, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nuesync.cli.context import AppContext, app_context
+from nuesync.cli.options import CustomerOpt, OrderOpt, SinceOpt, scope_from
+from nuesync.errors import ExitCode, UsageError
+from nuesync.fetch import Scope
+from nuesync.plan import Plan, limit_plan
+from nuesync.reconcile import Direction
+from nuesync.render import outcomes_table, plan_json, plan_renderables, report_json
+from nuesync.sync import DraftSyncOffError, RunOptions, SyncRun, load_plan, recheck_plan, save_plan
+
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and exit (3 if it would write).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking (required without a terminal).")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Write at most N orders this run.",
+                                              show_default=False)]
+PlanOutOpt = Annotated[Path | None, typer.Option("--plan-out", help="Save the plan as JSON for `nuesync apply`.",
+                                                 show_default=False)]
+CreateCustomersOpt = Annotated[bool, typer.Option("--create-customers",
+                                                  help="Create customers missing on the receiving side.")]
+
+
+def _confirm(state: AppContext, plan: Plan, yes: bool) -> bool:
+    if yes:
+        return True
+    if not state.is_interactive():
+        raise UsageError("refusing to write without --yes: there is no terminal to confirm on "
+                         "(use --dry-run to only look)")
+    return typer.confirm(f"Write {len(plan.writes)} order(s) to {plan.direction.receiver.label}?", default=False)
+
+
+def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes: bool) -> int:
+    """Show the plan; then stop (dry run, nothing to do, declined) or write and show the results."""
+    payload: dict[str, Any] = {"plan": plan_json(plan)}
+    if not state.json:
+        state.console().print(plan_renderables(plan))
+    if plan.refused and not dry_run:
+        if state.json:
+            state.emit_json(payload)
+        raise DraftSyncOffError(plan.refused)
+    if dry_run or not plan.writes:
+        code = ExitCode.DIFFERENCES if dry_run and plan.writes and not plan.refused else ExitCode.OK
+        if state.json:
+            state.emit_json(payload)
+        elif not dry_run:
+            state.err_console().print("Nothing to write.")
+        run.finish(code, plan.counts())
+        return code
+    if not _confirm(state, plan, yes):
+        state.err_console().print("Nothing written.")
+        run.finish(ExitCode.OK, plan.counts())
+        return ExitCode.OK
+    report = run.apply(plan)
+    if state.json:
+        state.emit_json({**payload, "result": report_json(report)})
+    else:
+        state.console().print(outcomes_table(report))
+    return report.exit_code
+
+
+def _sync(ctx: typer.Context, direction: Direction, scope_args: tuple[Any, ...], *, dry_run: bool, yes: bool,
+          limit: int | None, plan_out: Path | None, create_customers: bool) -> int:
+    state = app_context(ctx)
+    settings = state.load_config().settings
+    scope: Scope = scope_from(*scope_args, state.now())
+    options = {"scope": [list(scope.order_ids), list(scope.customer_ids), str(scope.since or "")],
+               "dry_run": dry_run, "yes": yes, "limit": limit, "create_customers": create_customers}
+    with state.progress() as progress, SyncRun(settings, state.environ, RunOptions(direction.value, options),
+                                               progress) as run:
+        plan = limit_plan(run.plan(direction, scope, create_customers=create_customers), limit)
+        if plan_out is not None:
+            save_plan(plan, scope, plan_out)
+            state.err_console().print(f"plan saved to {plan_out}; apply it with: nuesync apply {plan_out}")
+            dry_run = True
+        return _execute(state, run, plan, dry_run=dry_run, yes=yes)
+
+
+def pull(ctx: typer.Context, order: OrderOpt = None, customer: CustomerOpt = None, since: SinceOpt = None,
+         dry_run: DryRunOpt = False, yes: YesOpt = False, limit: LimitOpt = None, plan_out: PlanOutOpt = None,
+         create_customers: CreateCustomersOpt = False) -> int:
+    """Bring Nue drafts into Salesforce; Nue's values win."""
+    return _sync(ctx, Direction.PULL, (order, customer, since), dry_run=dry_run, yes=yes, limit=limit,
+                 plan_out=plan_out, create_customers=create_customers)
+
+
+def push(ctx: typer.Context, order: OrderOpt = None, customer: CustomerOpt = None, since: SinceOpt = None,
+         dry_run: DryRunOpt = False, yes: YesOpt = False, limit: LimitOpt = None, plan_out: PlanOutOpt = None,
+         create_customers: CreateCustomersOpt = False) -> int:
+    """Send Salesforce drafts to Nue; Salesforce's values win."""
+    return _sync(ctx, Direction.PUSH, (order, customer, since), dry_run=dry_run, yes=yes, limit=limit,
+                 plan_out=plan_out, create_customers=create_customers)
+
+
+def apply(ctx: typer.Context, plan_file: Annotated[Path, typer.Argument(help="A plan saved with --plan-out.")],
+          dry_run: DryRunOpt = False, yes: YesOpt = False) -> int:
+    """Apply a saved plan; an order whose source changed since the plan is refused."""
+    state = app_context(ctx)
+    settings = state.load_config().settings
+    saved = load_plan(plan_file)
+    scope = Scope(order_ids=saved.sender_ids)
+    options = {"plan_file": str(plan_file), "dry_run": dry_run, "yes": yes}
+    with state.progress() as progress, SyncRun(settings, state.environ, RunOptions("apply", options),
+                                               progress) as run:
+        plan = recheck_plan(saved, run.plan(saved.direction, scope))
+        return _execute(state, run, plan, dry_run=dry_run, yes=yes)
