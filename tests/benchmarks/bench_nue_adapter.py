@@ -24,13 +24,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapters" / "nue"))
 
-from nue_scenarios import NUE_KEY_ENV, nue_settings  # noqa: E402
+from nue_scenarios import NUE_KEY_ENV, nue_settings
 
-from nuesync.adapters.base import Outcome  # noqa: E402
-from nuesync.adapters.nue import NueAdapter  # noqa: E402
-from nuesync.model import Customer, DraftOrder, LineItem, Links  # noqa: E402
-from nuesync.sandbox.catalog import PRODUCTS  # noqa: E402
-from nuesync.sandbox.nue import NueSandbox  # noqa: E402
+from nuesync.adapters.base import Outcome
+from nuesync.adapters.nue import NueAdapter
+from nuesync.model import Customer, DraftOrder, LineItem, Links
+from nuesync.sandbox.catalog import PRODUCTS
+from nuesync.sandbox.nue import NueSandbox
 
 LATENCY_MS = 50
 
@@ -87,8 +87,15 @@ def bench_read() -> Row:
     lines = sum(len(order.lines) for order in result.orders)
     requests = nue.request_count()
     ok = len(result.orders) == 5000 and lines == 15000 and not result.problems and requests <= 12
-    return Row("read 5,000 drafts × 3 products", 5000, requests, seconds, "≤ 12 requests", _verdict(ok),
-               f"{lines} products, {len(result.problems)} problems")
+    return Row(
+        "read 5,000 drafts × 3 products",
+        5000,
+        requests,
+        seconds,
+        "≤ 12 requests",
+        _verdict(ok),
+        f"{lines} products, {len(result.problems)} problems",
+    )
 
 
 def bench_create() -> Row:
@@ -101,8 +108,15 @@ def bench_create() -> Row:
         seconds = time.perf_counter() - started
     created = sum(r.outcome is Outcome.CREATED for r in results)
     ok = created == 1000 and seconds < 15
-    return Row(f"create 1,000 drafts, {LATENCY_MS} ms/request", 1000, nue.request_count(), seconds, "< 15 s",
-               _verdict(ok), f"{created} created, concurrency {nue_settings().nue.max_concurrency}")
+    return Row(
+        f"create 1,000 drafts, {LATENCY_MS} ms/request",
+        1000,
+        nue.request_count(),
+        seconds,
+        "< 15 s",
+        _verdict(ok),
+        f"{created} created, concurrency {nue_settings().nue.max_concurrency}",
+    )
 
 
 def bench_interrupted() -> list[Row]:
@@ -139,8 +153,17 @@ def bench_concurrency() -> list[Row]:
             results = nue_adapter.upsert_orders(drafts)
             seconds = time.perf_counter() - started
         created = sum(r.outcome is Outcome.CREATED for r in results)
-        rows.append(Row(f"create 200 drafts, max_concurrency={workers}", 200, nue.request_count(), seconds, "", "",
-                        f"{created} created, {200 / seconds:.0f} orders/s"))
+        rows.append(
+            Row(
+                f"create 200 drafts, max_concurrency={workers}",
+                200,
+                nue.request_count(),
+                seconds,
+                "",
+                "",
+                f"{created} created, {200 / seconds:.0f} orders/s",
+            )
+        )
     return rows
 
 
@@ -158,8 +181,9 @@ def main() -> int:
     for column in ("scenario", "records", "requests", "seconds", "budget", "verdict", "detail"):
         table.add_column(column, justify="right" if column in {"records", "requests", "seconds"} else "left")
     for row in rows:
-        table.add_row(row.scenario, str(row.records), str(row.requests), f"{row.seconds:.2f}", row.budget,
-                      row.verdict, row.detail)
+        table.add_row(
+            row.scenario, str(row.records), str(row.requests), f"{row.seconds:.2f}", row.budget, row.verdict, row.detail
+        )
     Console(width=160).print(table)
     return 1 if any(row.verdict == "FAIL" for row in rows) else 0
 

@@ -33,6 +33,12 @@ def _wire(value: Any) -> Any:
 
 
 class NueSandbox:
+    """One tenant: `app` (WSGI), `serve()`, `api_key`, `counters`, `faults` (see `faults.py`).
+
+    `graphql_max_limit` caps a GraphQL page (clamped, as a Hasura row limit); `latency_ms` is
+    added to every request and may be changed while serving; `now` replaces the clock in tests.
+    """
+
     def __init__(
         self,
         api_key: str | None = None,

@@ -133,7 +133,7 @@ class Store:
             if value is None:
                 continue
             owner = index.get(value)
-            if False:
+            if owner is not None and owner != record_id and changes.get(owner, value) == value:
                 raise duplicate(paths[record_id], value, owner)
             if value in wanted:
                 raise duplicate(paths[record_id], value, wanted[value])
