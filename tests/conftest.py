@@ -59,6 +59,8 @@ def _scrub_request(request: Any) -> Any:
     for name in list(request.headers):
         if name.lower() in _SECRET_HEADERS:
             request.headers[name] = SCRUBBED
+        elif name.lower() == "host":
+            request.headers[name] = "sandbox.invalid"
     if request.body:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
         request.body = scrub_text(body).encode()

@@ -120,7 +120,8 @@ def start_server(
         server.socket = context.wrap_socket(server.socket, server_side=True)
         scheme = "https"
     actual_port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{actual_port}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"sandbox-{actual_port}", daemon=True)
     thread.start()
     return RunningServer(
         url=f"{scheme}://{host}:{actual_port}",

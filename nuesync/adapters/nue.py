@@ -1,0 +1,624 @@
+"""The Nue adapter: canonical draft orders in and out of Nue's REST and GraphQL API, over httpx.
+
+Reads go through GraphQL (`POST /async/graphql`, Hasura-style `where`, `limit`/`offset` paging
+with a stable `order_by`), so thousands of drafts with their products cost a handful of
+requests. Writes are one order per request (Nue documents no bulk endpoint), sent by a bounded
+thread pool over one thread-safe `httpx.Client`. Every write is keyed by the Salesforce id: the
+orders already linked to a page of Salesforce ids are looked up in one query before anything is
+created, and the link is written in the create itself, so a crash can never leave a duplicate.
+
+Translation lives in `nue_wire`; everything assumed about undocumented Nue behaviour lives in
+the ASSUMPTIONS block below and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, WriteResult
+from nuesync.adapters.nue_http import FailFast, NueHttp, NueUnavailableError, Reply, Write, failed, run_writes
+from nuesync.adapters.nue_wire import (
+    ORDER_LINES,
+    ORDER_RECORD_FIELDS,
+    TIMESTAMP,
+    Catalog,
+    NueWire,
+    UnresolvedReference,
+    WireError,
+    catalog_from_wire,
+)
+from nuesync.adapters.retry import RetryPolicy
+from nuesync.config import Settings
+from nuesync.errors import ApiUnavailableError
+from nuesync.mapping import MappedObject
+from nuesync.model import Customer, DraftOrder, Status, System
+
+log = logging.getLogger(__name__)
+
+
+# ================================================================================================
+# ASSUMPTIONS — what this adapter believes about Nue beyond its public documentation.
+# Nue documents: base URL + `nue-api-key` header, POST /orders (create a draft), POST /orders/{id}
+# with {"options"} (activate), GET /orders?customerIds=…, GraphQL at POST /async/graphql with
+# Hasura-style filters, the {"status": "success", "data": …} envelope, and varying status casing.
+# Everything else below is an assumption; the README lists them. The link and origin *field
+# names* (`salesforceId` on orders / order products / customers, `origin` on orders) are
+# assumptions too, kept as data in `nuesync.mapping.DEFAULT_NUE` and overridable from config.
+# ================================================================================================
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    documented: bool
+
+
+@dataclass(frozen=True)
+class NueAssumptions:
+    """The one place the adapter names Nue's paths, roots, shapes and limits (`documented` marks
+    the endpoints Nue's API reference shows; every comment below says which parts are assumed)."""
+
+    endpoints: Mapping[str, Endpoint] = field(
+        default_factory=lambda: {
+            "graphql": Endpoint("POST", "/async/graphql", True),
+            "create_order": Endpoint("POST", "/orders", True),
+            "activate_order": Endpoint("POST", "/orders/{id}", True),
+            "update_order": Endpoint("PATCH", "/orders/{id}", False),
+            "get_order": Endpoint("GET", "/orders/{id}", False),
+            "create_customers": Endpoint("POST", "/customers", True),
+            "update_customer": Endpoint("PATCH", "/orders/customers/{id}", True),
+            "sync_setting": Endpoint("GET", "/settings/sync", False),
+        }
+    )
+    # Assumed GraphQL root fields and their Hasura-style arguments (where / limit / offset /
+    # order_by, plus `<root>_aggregate { aggregate { count } }`, used when present to know that a
+    # paged read is complete); the catalogue is read through the same endpoint.
+    graphql_roots: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "order": "Order",
+            "customer": "Customer",
+            "product": "Product",
+            "price_tag": "PriceTag",
+        }
+    )
+    stable_order_by: str = "{id: asc}"
+    catalog_selections: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "product": "{ sku priceBookEntries { id currencyIsoCode active } }",
+            "price_tag": "{ id code }",
+        }
+    )
+    # Status values as GraphQL filters must spell them (casing varies across Nue's APIs).
+    draft_statuses: tuple[str, ...] = ("Draft", "draft")
+    activated_statuses: tuple[str, ...] = ("Activated", "activated", "Active", "active")
+    # Writes answer {"status": "success", "data": {"order": {...}}} (documented for create and
+    # activate, assumed for update and GET /orders/{id}).
+    order_envelope_key: str = "order"
+    # Documented: POST /customers takes an array of ≤ 200, each with a `recordType`, answering
+    # `data` as an array in request order. Customers from Salesforce Accounts are businesses.
+    customer_batch_size: int = 200
+    new_customer_fields: Mapping[str, str] = field(default_factory=lambda: {"recordType": "Business"})
+    # GET /settings/sync answers {"data": {"syncDraftOrders": true|false}}.
+    sync_setting_field: str = "syncDraftOrders"
+    # Custom fields live in one free-form object on orders and order products.
+    custom_fields_key: str = "customFields"
+    # Error body: {"status": "error", "errorCode": …, "message": …, "field": …}.
+    error_code_key: str = "errorCode"
+    error_message_key: str = "message"
+    error_field_key: str = "field"
+    # A second record with the same `salesforceId` is refused with 409 (the link is unique).
+    duplicate_status: int = HTTPStatus.CONFLICT
+    # Load shedding: 429 (with Retry-After) and 5xx are transient and safe to retry.
+    retryable_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    # Rate-limit headers, if the tenant sends them, feed `api_usage()`.
+    rate_limit_headers: tuple[str, str] = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
+    activation_options: Mapping[str, bool] = field(
+        default_factory=lambda: {
+            "generateInvoice": True,
+            "activateInvoice": False,
+        }
+    )
+
+
+ASSUMPTIONS = NueAssumptions()
+# ================================================================================================
+
+
+@dataclass(frozen=True)
+class ExistingOrder:
+    """What the idempotency lookup learns about a Nue order already linked to a sender's order."""
+
+    id: str
+    status: str
+    salesforce_id: str | None
+    line_ids: Mapping[str, str]  # Salesforce line id → Nue order product id
+    own_line_ids: frozenset[str]
+
+
+class NueAdapter:
+    """`OrderSystem` for Nue (see the module docstring for the shape of reads and writes)."""
+
+    system = System.NUE
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        environ: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.api = ASSUMPTIONS
+        self.http = NueHttp(settings, environ, transport, retry, self.api)
+        self.wire = NueWire(settings.field_mapping(), self.api.custom_fields_key)
+        self._page_size = settings.nue.page_size
+        self._workers = settings.nue.max_concurrency
+        self._catalog: Catalog | None = None
+        self._catalog_lock = threading.Lock()
+
+    def __enter__(self) -> NueAdapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def api_usage(self) -> ApiUsage | None:
+        return self.http.usage
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def fetch_orders(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        customer_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
+        include_activated: bool = False,
+    ) -> FetchResult:
+        """Drafts (and activated orders when asked) with products and customer, via paged GraphQL."""
+        if (ids is not None and not ids) or (customer_ids is not None and not customer_ids):
+            return FetchResult(orders=[])
+        statuses = self.api.draft_statuses + (self.api.activated_statuses if include_activated else ())
+        clauses: list[dict[str, Any]] = [{ORDER_RECORD_FIELDS["status"]: {"_in": list(statuses)}}]
+        if customer_ids is not None:
+            clauses.append({self.wire.order_table["customer"]: {"_in": list(customer_ids)}})
+        if since is not None:
+            clauses.append({ORDER_RECORD_FIELDS["last_modified"]: {"_gte": TIMESTAMP.write(since)}})
+        if ids is None:
+            records = self._select("order", self.wire.order_selection(), {"_and": clauses})
+        else:
+            records = [
+                record
+                for chunk in _chunks(list(dict.fromkeys(ids)), self._page_size)
+                for record in self._select(
+                    "order", self.wire.order_selection(), {"_and": [*clauses, {"id": {"_in": chunk}}]}
+                )
+            ]
+        orders, problems = self.wire.orders_from_wire(records)
+        return FetchResult(orders=orders, problems=problems)
+
+    def fetch_order(self, order_id: str) -> DraftOrder | None:
+        """One order by id over REST, whatever its status: how a webhook hint is re-read."""
+        reply = self.http.send(self.api.endpoints["get_order"], record_id=order_id)
+        if reply.status == HTTPStatus.NOT_FOUND:
+            return None
+        record = self._envelope(reply, self.api.order_envelope_key, f"order {order_id}")
+        try:
+            return self.wire.order_from_wire(record)
+        except WireError as exc:
+            raise ApiUnavailableError(f"Nue order {order_id} cannot be read: {exc.field}: {exc.message}") from None
+
+    def fetch_customers(self, ids: Sequence[str] | None = None) -> list[Customer]:
+        selection = self.wire.customer_selection()
+        if ids is None:
+            records = self._select("customer", selection, {})
+        else:
+            records = [
+                record
+                for chunk in _chunks(list(dict.fromkeys(ids)), self._page_size)
+                for record in self._select("customer", selection, {"id": {"_in": chunk}})
+            ]
+        customers = []
+        for index, record in enumerate(records):
+            try:
+                customers.append(self.wire.customer_from_wire(record))
+            except WireError as exc:
+                record_id = record.get("id") if isinstance(record, Mapping) else f"#{index}"
+                log.warning("skipped Nue customer %s: %s: %s", record_id, exc.field, exc.message)
+        return customers
+
+    def draft_sync_enabled(self) -> bool:
+        """Nue's Sync Draft Orders setting (DESIGN §2 rule 6)."""
+        reply = self.http.send(self.api.endpoints["sync_setting"])
+        data = self._data(reply, "the Sync Draft Orders setting")
+        value = data.get(self.api.sync_setting_field) if isinstance(data, Mapping) else None
+        if not isinstance(value, bool):
+            raise ApiUnavailableError(
+                f"Nue's settings answer has no boolean {self.api.sync_setting_field!r}: cannot tell whether "
+                "draft sync is on"
+            )
+        return value
+
+    def catalog(self) -> Catalog:
+        """Price-book entries by SKU and price tags by code, read once per adapter (per run)."""
+        with self._catalog_lock:
+            if self._catalog is None:
+                selections = self.api.catalog_selections
+                products = self._select("product", selections["product"], {})
+                tags = self._select("price_tag", selections["price_tag"], {})
+                self._catalog = catalog_from_wire(products, tags)
+            return self._catalog
+
+    def _select(self, root: str, selection: str, where: Mapping[str, Any]) -> list[Any]:
+        return self.http.select(self.api.graphql_roots[root], selection, where, self._page_size)
+
+    def _data(self, reply: Reply, what: str) -> Any:
+        if not reply.ok:
+            code, message = reply.error(self.api)
+            raise ApiUnavailableError(f"Nue refused to return {what}: {code}: {message}")
+        if not isinstance(reply.body, Mapping) or "data" not in reply.body:
+            raise ApiUnavailableError(f"Nue's answer for {what} is not a {{status, data}} envelope")
+        return reply.body["data"]
+
+    def _envelope(self, reply: Reply, key: str, what: str) -> Mapping[str, Any]:
+        data = self._data(reply, what)
+        record = data.get(key, data) if isinstance(data, Mapping) else None
+        if not isinstance(record, Mapping) or not isinstance(record.get("id"), str):
+            raise ApiUnavailableError(f"Nue's answer for {what} has no data.{key}.id")
+        return record
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
+        """Create or update drafts keyed by their Salesforce ids; one result per order, in order."""
+        results: list[WriteResult] = []
+        fail_fast = FailFast()
+        seen: set[str] = set()
+        for page in _chunks(list(orders), self._page_size):
+            try:
+                existing = self._existing_orders(page)
+                refusals = [self._order_refusal(order, existing, seen) for order in page]
+                catalog = self.catalog() if any(refusal is None for refusal in refusals) else Catalog()
+            except ApiUnavailableError as exc:
+                if not results:
+                    raise
+                fail_fast.trip(exc.message)  # earlier pages were written: report them, send nothing more
+                results.extend(failed(o.links.salesforce_id or "", "API_UNAVAILABLE", exc.message) for o in page)
+                continue
+            writes: list[tuple[str, Write | WriteResult]] = [
+                (
+                    order.links.salesforce_id or "",
+                    refusal or partial(self._write_order, order, self._match(order, existing), catalog),
+                )
+                for order, refusal in zip(page, refusals, strict=True)
+            ]
+            results.extend(run_writes(writes, self._workers, fail_fast))
+        return results
+
+    def _order_refusal(
+        self, order: DraftOrder, existing: Mapping[str, ExistingOrder], seen: set[str]
+    ) -> WriteResult | None:
+        """Why `order` must fail before any request, if it must (rules 4, 5, 7, 8)."""
+        key = order.links.salesforce_id
+        if not key:
+            return failed("", "MISSING_SALESFORCE_ID", "the order has no Salesforce id to key the write by")
+        if key in seen:
+            return failed(key, "DUPLICATE_KEY", f"order {key} appears twice in this batch")
+        seen.add(key)
+        customer = order.customer
+        if not customer.links.nue_id:
+            name = customer.name or customer.links.salesforce_id
+            return failed(
+                key,
+                "CUSTOMER_NOT_LINKED",
+                f"customer {name!r} is not linked to a Nue customer; sync the customer first",
+            )
+        contact = order.bill_to_contact
+        if contact is not None and not contact.links.nue_id:
+            name = contact.name or contact.links.salesforce_id
+            return failed(key, "CONTACT_NOT_LINKED", f"bill-to contact {name!r} is not linked to a Nue contact")
+        missing = [str(i + 1) for i, line in enumerate(order.lines) if not line.links.salesforce_id]
+        if missing:
+            return failed(key, "MISSING_LINE_ID", f"line(s) {', '.join(missing)} have no Salesforce id")
+        match = self._match(order, existing)
+        if order.links.nue_id and match is None:
+            return failed(key, "NUE_ORDER_NOT_FOUND", f"the linked Nue order {order.links.nue_id} does not exist")
+        if match is not None and match.salesforce_id not in (None, key):
+            return failed(
+                key,
+                "LINK_CONFLICT",
+                f"Nue order {match.id} is linked to Salesforce order {match.salesforce_id}, not {key}",
+                match.id,
+            )
+        if match is not None and match.status not in self.api.draft_statuses:
+            return failed(
+                key, "ORDER_NOT_DRAFT", f"Nue order {match.id} is {match.status}; draft sync never edits it", match.id
+            )
+        return None
+
+    def _match(self, order: DraftOrder, existing: Mapping[str, ExistingOrder]) -> ExistingOrder | None:
+        if order.links.nue_id:
+            return existing.get(f"id:{order.links.nue_id}")
+        return existing.get(f"sf:{order.links.salesforce_id}")
+
+    def _existing_orders(self, orders: Sequence[DraftOrder]) -> dict[str, ExistingOrder]:
+        """Nue orders already linked to these orders' Salesforce ids (or named by Nue id): ONE query."""
+        link = self.wire.order_table["links.salesforce_id"]
+        line_link = self.wire.line_table["links.salesforce_id"]
+        sf_ids = sorted({o.links.salesforce_id for o in orders if o.links.salesforce_id})
+        nue_ids = sorted({o.links.nue_id for o in orders if o.links.nue_id})
+        if not sf_ids and not nue_ids:
+            return {}
+        where = {"_or": [{link: {"_in": sf_ids}}, {"id": {"_in": nue_ids}}]}
+        selection = f"{{ id status {link} {ORDER_LINES} {{ id {line_link} }} }}"
+        found: dict[str, ExistingOrder] = {}
+        for row in self._select("order", selection, where):
+            record = self._existing_from_row(row, link, line_link)
+            if record is None:
+                raise ApiUnavailableError(f"Nue's answer to the link lookup has a malformed order: {row!r:.200}")
+            found[f"id:{record.id}"] = record
+            if record.salesforce_id:
+                found[f"sf:{record.salesforce_id}"] = record
+        return found
+
+    @staticmethod
+    def _existing_from_row(row: Any, link: str, line_link: str) -> ExistingOrder | None:
+        if not isinstance(row, Mapping) or not isinstance(row.get("id"), str):
+            return None
+        lines = [line for line in row.get(ORDER_LINES) or [] if isinstance(line, Mapping) and line.get("id")]
+        return ExistingOrder(
+            id=row["id"],
+            status=str(row.get("status")),
+            salesforce_id=row.get(link),
+            line_ids={str(line[line_link]): str(line["id"]) for line in lines if line.get(line_link)},
+            own_line_ids=frozenset(str(line["id"]) for line in lines),
+        )
+
+    def _write_order(self, order: DraftOrder, match: ExistingOrder | None, catalog: Catalog) -> WriteResult:
+        key = order.links.salesforce_id or ""
+        created = match is None
+        try:
+            reply = self._send_order(order, match, catalog)
+            if reply.status == self.api.duplicate_status and match is None:
+                # An earlier attempt created it but its answer was lost: update what it created.
+                match = self._existing_orders([order]).get(f"sf:{key}")
+                if match is not None and match.status in self.api.draft_statuses:
+                    reply = self._send_order(order, match, catalog)
+        except UnresolvedReference as exc:
+            return failed(key, exc.code, exc.message)
+        if not reply.ok:
+            code, message = reply.error(self.api)
+            return failed(key, code, message, match.id if match else None)
+        return self._order_result(key, reply, Outcome.CREATED if created else Outcome.UPDATED, order)
+
+    def _send_order(self, order: DraftOrder, match: ExistingOrder | None, catalog: Catalog) -> Reply:
+        if match is None:
+            payload = self.wire.order_payload(
+                order.model_copy(update={"origin": order.origin or System.SALESFORCE}),
+                catalog,
+                [None] * len(order.lines),
+                creating=True,
+            )
+            return self.http.send(self.api.endpoints["create_order"], body=payload)
+        line_ids = [self._line_id(line.links.nue_id, line.links.salesforce_id, match) for line in order.lines]
+        payload = self.wire.order_payload(order, catalog, line_ids, creating=False)
+        if order.origin is None:
+            payload.pop(self.wire.order_table["origin"], None)
+        return self.http.send(self.api.endpoints["update_order"], record_id=match.id, body=payload)
+
+    @staticmethod
+    def _line_id(nue_id: str | None, salesforce_id: str | None, match: ExistingOrder) -> str | None:
+        if nue_id and nue_id in match.own_line_ids:
+            return nue_id
+        return match.line_ids.get(salesforce_id or "")
+
+    def _order_result(self, key: str, reply: Reply, outcome: Outcome, order: DraftOrder) -> WriteResult:
+        """The write's result with Nue's ids; an answer without them is a per-record failure."""
+        data = reply.body.get("data") if isinstance(reply.body, Mapping) else None
+        record = data.get(self.api.order_envelope_key, data) if isinstance(data, Mapping) else None
+        if not isinstance(record, Mapping) or not isinstance(record.get("id"), str):
+            return failed(
+                key,
+                "MALFORMED_RESPONSE",
+                f"Nue accepted order {key} but its answer has no data.{self.api.order_envelope_key}.id",
+            )
+        line_link = self.wire.line_table["links.salesforce_id"]
+        lines = record.get(ORDER_LINES)
+        if not isinstance(lines, list):
+            return failed(
+                key, "MALFORMED_RESPONSE", f"Nue's answer for order {key} has no {ORDER_LINES} list", record["id"]
+            )
+        by_link = {
+            str(line[line_link]): str(line["id"])
+            for line in lines
+            if isinstance(line, Mapping) and line.get(line_link) and line.get("id")
+        }
+        wanted = [line.links.salesforce_id for line in order.lines if line.links.salesforce_id]
+        missing = [line_id for line_id in wanted if line_id not in by_link]
+        if missing:
+            return failed(
+                key,
+                "MALFORMED_RESPONSE",
+                f"Nue's answer for order {key} lacks order products for Salesforce line(s) {', '.join(missing)}",
+                record["id"],
+            )
+        return WriteResult(
+            key=key, outcome=outcome, record_id=record["id"], line_ids={line_id: by_link[line_id] for line_id in wanted}
+        )
+
+    def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
+        """Create (documented batches of ≤ 200) or update customers, keyed by their Salesforce ids."""
+        link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
+        results: list[WriteResult] = []
+        seen: set[str] = set()
+        for page in _chunks(list(customers), self._page_size):
+            sf_ids = sorted({c.links.salesforce_id for c in page if c.links.salesforce_id})
+            rows = self._select("customer", f"{{ id {link} }}", {link: {"_in": sf_ids}}) if sf_ids else []
+            existing = {
+                str(row[link]): str(row["id"])
+                for row in rows
+                if isinstance(row, Mapping) and row.get(link) and row.get("id")
+            }
+            slots: dict[int, WriteResult] = {}
+            creates: list[tuple[int, str, Customer]] = []
+            updates: list[tuple[int, tuple[str, Write | WriteResult]]] = []
+            for index, customer in enumerate(page):
+                key = customer.links.salesforce_id or ""
+                nue_id = customer.links.nue_id or existing.get(key)
+                if not key or key in seen:
+                    why = f"customer {key} appears twice in this batch" if key else "the customer has no Salesforce id"
+                    slots[index] = failed(key, "DUPLICATE_KEY" if key else "MISSING_SALESFORCE_ID", why)
+                elif nue_id:
+                    updates.append((index, (key, partial(self._update_customer, customer, key, nue_id))))
+                else:
+                    creates.append((index, key, customer))
+                seen.add(key)
+            for batch in _chunks(creates, self.api.customer_batch_size):
+                slots.update(zip([index for index, _, _ in batch], self._create_customers(batch), strict=True))
+            updated = run_writes([write for _, write in updates], self._workers, FailFast())
+            slots.update(zip([index for index, _ in updates], updated, strict=True))
+            results.extend(slots[index] for index in range(len(page)))
+        return results
+
+    def _create_customers(self, batch: list[tuple[int, str, Customer]]) -> list[WriteResult]:
+        """One documented batch create; a refused batch is retried record by record, since Nue
+        refuses the whole batch for one bad record and each record deserves its own outcome."""
+        body = [{**self.api.new_customer_fields, **self.wire.customer_payload(customer)} for _, _, customer in batch]
+        try:
+            reply = self.http.send(self.api.endpoints["create_customers"], body=body)
+        except NueUnavailableError as exc:
+            return [failed(key, exc.error_code, exc.message) for _, key, _ in batch]
+        if not reply.ok and len(batch) > 1:
+            return [result for item in batch for result in self._create_customers([item])]
+        if not reply.ok:
+            return [self._customer_refused(batch[0][1], reply)]
+        created = reply.body.get("data") if isinstance(reply.body, Mapping) else None
+        ids = [r.get("id") for r in created if isinstance(r, Mapping)] if isinstance(created, list) else []
+        if len(ids) != len(batch) or not all(isinstance(i, str) for i in ids):
+            why = "Nue accepted the customers but its answer does not list one id per customer"
+            return [failed(key, "MALFORMED_RESPONSE", why) for _, key, _ in batch]
+        return [
+            WriteResult(key=key, outcome=Outcome.CREATED, record_id=i)
+            for (_, key, _), i in zip(batch, ids, strict=True)
+        ]
+
+    def _customer_refused(self, key: str, reply: Reply) -> WriteResult:
+        """A refused create, unless the link it clashed with is this very customer, created by an
+        earlier attempt whose answer was lost."""
+        if reply.status == self.api.duplicate_status:
+            link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
+            rows = self._select("customer", f"{{ id {link} }}", {link: {"_eq": key}})
+            if rows and isinstance(rows[0], Mapping) and isinstance(rows[0].get("id"), str):
+                return WriteResult(key=key, outcome=Outcome.CREATED, record_id=rows[0]["id"])
+        code, message = reply.error(self.api)
+        return failed(key, code, message)
+
+    def _update_customer(self, customer: Customer, key: str, nue_id: str) -> WriteResult:
+        reply = self.http.send(
+            self.api.endpoints["update_customer"], record_id=nue_id, body=self.wire.customer_payload(customer)
+        )
+        if not reply.ok:
+            code, message = reply.error(self.api)
+            return failed(key, code, message, nue_id)
+        data = reply.body.get("data") if isinstance(reply.body, Mapping) else None
+        if not isinstance(data, list) or not data or not isinstance(data[0], Mapping) or not data[0].get("id"):
+            return failed(key, "MALFORMED_RESPONSE", f"Nue's answer for customer {key} has no data[0].id", nue_id)
+        return WriteResult(key=key, outcome=Outcome.UPDATED, record_id=nue_id)
+
+    def link_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
+        """Write each customer's Salesforce id onto the existing Nue customer, and nothing else.
+
+        Only the link field is sent: the canonical customer carried on an order may lack fields
+        (an email) that a full update would wipe. `key` is the Nue customer id.
+        """
+        link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
+        writes: list[tuple[str, Write | WriteResult]] = [
+            (c.links.nue_id, partial(self._write_customer_link, c.links.nue_id, {link: c.links.salesforce_id}))
+            if c.links.nue_id and c.links.salesforce_id
+            else (c.links.nue_id or "", failed(c.links.nue_id or "", "MISSING_LINK", "the customer needs both ids"))
+            for c in customers
+        ]
+        return run_writes(writes, self._workers, FailFast())
+
+    def _write_customer_link(self, nue_id: str, body: dict[str, Any]) -> WriteResult:
+        reply = self.http.send(self.api.endpoints["update_customer"], record_id=nue_id, body=body)
+        if not reply.ok:
+            code, message = reply.error(self.api)
+            return failed(nue_id, code, message, nue_id)
+        return WriteResult(key=nue_id, outcome=Outcome.UPDATED, record_id=nue_id)
+
+    def recognises(self, order_id: str) -> bool:
+        """Nue ids have no documented shape, so any id may be one; an unknown id simply finds nothing."""
+        return bool(order_id)
+
+    def recognises_customer(self, customer_id: str) -> bool:
+        return bool(customer_id)
+
+    def product_codes(self) -> frozenset[str]:
+        return frozenset(self.catalog().entries)
+
+    def price_tag_codes(self) -> frozenset[str] | None:
+        return frozenset(self.catalog().tag_ids)
+
+    def set_links(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
+        """Write Salesforce's order and line ids and the origin onto existing Nue orders.
+
+        `key` is the Nue order id (the record written); `line_ids` maps Salesforce line id → Nue id.
+        """
+        writes: list[tuple[str, Write | WriteResult]] = [
+            (order.links.nue_id, partial(self._write_links, order, order.links.nue_id))
+            if order.links.nue_id
+            else (
+                order.links.salesforce_id or "",
+                failed(order.links.salesforce_id or "", "NOT_IN_NUE", "the order has no Nue id to write links onto"),
+            )
+            for order in orders
+        ]
+        return run_writes(writes, self._workers, FailFast())
+
+    def _write_links(self, order: DraftOrder, nue_id: str) -> WriteResult:
+        reply = self.http.send(
+            self.api.endpoints["update_order"], record_id=nue_id, body=self.wire.links_payload(order)
+        )
+        if not reply.ok:
+            code, message = reply.error(self.api)
+            return failed(nue_id, code, message, nue_id)
+        line_ids = {
+            line.links.salesforce_id: line.links.nue_id
+            for line in order.lines
+            if line.links.salesforce_id and line.links.nue_id
+        }
+        return WriteResult(key=nue_id, outcome=Outcome.UPDATED, record_id=nue_id, line_ids=line_ids)
+
+    def activate(self, order_id: str) -> WriteResult:
+        """Activate a draft (`POST /orders/{id}` with options); an already activated order is `unchanged`."""
+        body = {"options": dict(self.api.activation_options)}
+        reply = self.http.send(self.api.endpoints["activate_order"], record_id=order_id, body=body)
+        if reply.ok:
+            return WriteResult(key=order_id, outcome=Outcome.UPDATED, record_id=order_id)
+        code, message = reply.error(self.api)
+        current = self.fetch_orders(ids=[order_id], include_activated=True).orders
+        if current and current[0].status is Status.ACTIVATED:
+            return WriteResult(
+                key=order_id, outcome=Outcome.UNCHANGED, record_id=order_id, message="the order was already activated"
+            )
+        return failed(order_id, code, message, order_id)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

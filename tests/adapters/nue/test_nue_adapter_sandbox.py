@@ -1,0 +1,381 @@
+"""The Nue adapter against the served emulator: request counts, idempotency, faults, every operation.
+
+Counts come from the emulator's per-route counters, so a test fails if the adapter makes one
+request more than the design says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from nue_scenarios import NUE_KEY_ENV, rep_created_order, with_contact
+
+from nuesync.adapters.base import Outcome
+from nuesync.adapters.nue import NueAdapter
+from nuesync.errors import AuthenticationError
+from nuesync.model import Customer, DraftOrder, Links, PricingDimension, Status, System, synced_content
+from nuesync.sandbox.nue import NueSandbox
+
+GRAPHQL = "POST /async/graphql"
+
+
+def linked_customer(nue: NueSandbox, sf_id: str = "001ACME") -> str:
+    """A Nue customer already linked to Salesforce account `sf_id` (the state after a customer sync)."""
+    return nue.insert_customer({"name": f"Customer {sf_id}", "recordType": "Business", "salesforceId": sf_id})
+
+
+def rep_orders(nue: NueSandbox, count: int, lines: int = 3) -> list[DraftOrder]:
+    customer = linked_customer(nue)
+    return [rep_created_order(f"801{i:05d}", customer_nue_id=customer, lines=lines) for i in range(count)]
+
+
+def orders_per_link(nue: NueSandbox) -> Counter[str]:
+    return Counter(order["salesforceId"] for order in nue.orders() if order["salesforceId"])
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("drafts", "page_size"), [(0, 5), (4, 5), (5, 5), (23, 5), (10, 3)])
+def test_reading_costs_one_graphql_request_per_page(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter], drafts: int, page_size: int
+) -> None:
+    nue.seed_synthetic(drafts, lines_per_order=3)
+    nue.reset_counters()
+
+    result = adapter_for(page_size=page_size).fetch_orders()
+
+    assert len(result.orders) == drafts and not result.problems
+    assert all(len(order.lines) == 3 for order in result.orders)
+    assert nue.counters == Counter({GRAPHQL: max(1, math.ceil(drafts / page_size))})
+
+
+def test_a_server_page_cap_below_the_page_size_loses_nothing(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    nue.graphql_max_limit = 4
+    nue.seed_synthetic(10, lines_per_order=2)
+    nue.reset_counters()
+
+    result = adapter_for(page_size=6).fetch_orders()
+
+    assert len({o.links.nue_id for o in result.orders}) == 10
+    assert nue.counters[GRAPHQL] == 3  # 4 + 4 + 2 rows: the count tells the read it is complete
+
+
+def test_filters_by_id_customer_and_status(nue: NueSandbox, adapter: NueAdapter) -> None:
+    ids = nue.seed_synthetic(6, lines_per_order=1)
+    orders = {order["id"]: order for order in nue.orders()}
+    nue.activate_order(ids[0])
+    customer = orders[ids[1]]["customerId"]
+    of_customer = {i for i in ids[1:] if orders[i]["customerId"] == customer}
+
+    assert {o.links.nue_id for o in adapter.fetch_orders().orders} == set(ids[1:])
+    assert {o.links.nue_id for o in adapter.fetch_orders(include_activated=True).orders} == set(ids)
+    assert {o.links.nue_id for o in adapter.fetch_orders(ids=[ids[0], ids[2]]).orders} == {ids[2]}
+    activated = adapter.fetch_orders(ids=[ids[0]], include_activated=True).orders
+    assert [(o.links.nue_id, o.status) for o in activated] == [(ids[0], Status.ACTIVATED)]
+    assert {o.links.nue_id for o in adapter.fetch_orders(customer_ids=[customer]).orders} == of_customer
+    assert adapter.fetch_orders(ids=[]).orders == []
+
+
+def test_changed_since_returns_only_later_changes(nue: NueSandbox, adapter: NueAdapter) -> None:
+    ids = nue.seed_synthetic(4, lines_per_order=1)
+    watermark = max(o.last_modified for o in adapter.fetch_orders().orders if o.last_modified) + timedelta(
+        milliseconds=1
+    )
+    nue.update_order(ids[2], {"description": "changed in the portal"})
+
+    changed = adapter.fetch_orders(since=watermark).orders
+
+    assert [(o.links.nue_id, o.description) for o in changed] == [(ids[2], "changed in the portal")]
+
+
+def test_customers_one_order_and_the_sync_setting(nue: NueSandbox, adapter: NueAdapter) -> None:
+    customer_id = linked_customer(nue, "001GLOBEX")
+    ids = nue.seed_synthetic(1, lines_per_order=2)
+
+    customers = adapter.fetch_customers([customer_id])
+    assert customers == [
+        Customer(links=Links(nue_id=customer_id, salesforce_id="001GLOBEX"), name="Customer 001GLOBEX")
+    ]
+    assert len(adapter.fetch_customers()) == len(nue.customers())
+    one = adapter.fetch_order(ids[0])
+    assert one is not None and len(one.lines) == 2
+    assert adapter.fetch_order("no-such-order") is None
+    assert adapter.draft_sync_enabled() is True
+    nue.draft_sync_enabled = False
+    assert adapter.draft_sync_enabled() is False
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def test_pushed_drafts_read_back_as_sent(nue: NueSandbox, adapter: NueAdapter) -> None:
+    sent = [
+        order.model_copy(
+            update={"lines": [line.model_copy(update={"subscription_end": date(2026, 3, 31)}) for line in order.lines]}
+        )
+        for order in rep_orders(nue, 3)
+    ]
+
+    results = adapter.upsert_orders(sent)
+
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 3
+    read = {o.links.salesforce_id: o for o in adapter.fetch_orders(ids=[r.record_id for r in results]).orders}
+    for order, result in zip(sent, results, strict=True):
+        back = read[order.links.salesforce_id]
+        assert back.links.nue_id == result.record_id
+        assert synced_content(back) == synced_content(order)
+        assert {line.links.salesforce_id: line.links.nue_id for line in back.lines} == result.line_ids
+
+
+def test_pushing_again_updates_and_never_duplicates(nue: NueSandbox, adapter_for: Callable[..., NueAdapter]) -> None:
+    orders = rep_orders(nue, 4, lines=2)
+    first = adapter_for().upsert_orders(orders)
+    grown = orders[0].model_copy(update={"lines": [*orders[0].lines, rep_created_order("801X", lines=3).lines[2]]})
+    nue.reset_counters()
+
+    second = adapter_for().upsert_orders([grown, *orders[1:]])
+
+    assert [r.outcome for r in second] == [Outcome.UPDATED] * 4
+    assert [r.record_id for r in second] == [r.record_id for r in first]
+    assert second[0].line_ids == {**first[0].line_ids, "801X-L2": second[0].line_ids["801X-L2"]}
+    assert orders_per_link(nue) == Counter({o.links.salesforce_id: 1 for o in orders})
+    assert len(nue.get_order(first[0].record_id or "")["orderProducts"]) == 3
+    assert nue.counters == Counter({GRAPHQL: 3, "PATCH /orders/{id}": 4})  # lookup + catalog (2 roots)
+
+
+def test_a_run_interrupted_halfway_and_repeated_creates_each_order_once(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    orders = rep_orders(nue, 20, lines=2)
+    nue.faults.abort_after_writes(8)
+
+    interrupted = adapter_for(max_concurrency=4).upsert_orders(orders)
+    nue.faults.clear()
+    repeated = adapter_for(max_concurrency=4).upsert_orders(orders)
+
+    assert Counter(r.outcome for r in interrupted) == Counter({Outcome.CREATED: 8, Outcome.FAILED: 12})
+    assert Counter(r.outcome for r in repeated) == Counter({Outcome.UPDATED: 8, Outcome.CREATED: 12})
+    assert orders_per_link(nue) == Counter({o.links.salesforce_id: 1 for o in orders})
+    assert len(nue.orders()) == 20
+
+
+def test_a_create_whose_answer_was_lost_is_not_duplicated(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    order = rep_orders(nue, 1)[0]
+    nue.faults.timeout(times=1, seconds=1.0, route="POST /orders")
+    nue.reset_counters()
+
+    [result] = adapter_for(timeout_seconds=0.3).upsert_orders([order])
+
+    assert (result.outcome, result.error_code) == (Outcome.CREATED, None)
+    assert orders_per_link(nue) == Counter({order.links.salesforce_id: 1})
+    assert nue.counters["POST /orders"] == 2  # the retry met the unique link (409) …
+    assert nue.counters["PATCH /orders/{id}"] == 1  # … and updated what the lost answer had created
+
+
+def test_rate_limits_and_outages_are_retried(nue: NueSandbox, adapter: NueAdapter, sleeps: list[float]) -> None:
+    nue.seed_synthetic(2, lines_per_order=1)
+    nue.faults.rate_limit(times=2, retry_after=3, route=GRAPHQL)
+    nue.faults.unavailable(times=1, route=GRAPHQL)
+    nue.reset_counters()
+
+    assert len(adapter.fetch_orders().orders) == 2
+    assert nue.counters[GRAPHQL] == 4
+    assert sleeps[:2] == [3.0, 3.0] and 0 <= sleeps[2] <= 0.2
+
+
+def test_a_wrong_key_is_refused_with_the_env_var_named(adapter_for: Callable[..., NueAdapter]) -> None:
+    wrong = "not-the-right-key-7c1e"
+
+    with pytest.raises(AuthenticationError) as caught:
+        adapter_for(key=wrong).fetch_orders()
+
+    assert NUE_KEY_ENV in caught.value.message and wrong not in caught.value.message
+
+
+def test_one_rejected_order_fails_alone_with_nues_error(nue: NueSandbox, adapter: NueAdapter) -> None:
+    orders = rep_orders(nue, 3)
+    nue.faults.fail_order("80100001", status=422, error_code="VALIDATION_FAILED", message="tax region missing")
+    bad_period = orders[2].model_copy(
+        update={"billing": orders[2].billing.model_copy(update={"billing_period": "Fortnight"})}
+    )
+
+    results = adapter.upsert_orders([orders[0], orders[1], bad_period])
+
+    assert [r.outcome for r in results] == [Outcome.CREATED, Outcome.FAILED, Outcome.FAILED]
+    assert (results[1].error_code, results[1].message) == ("VALIDATION_FAILED", "tax region missing")
+    assert results[2].error_code == "INVALID_VALUE" and "billingPeriod" in (results[2].message or "")
+    assert orders_per_link(nue) == Counter({"80100000": 1})
+
+
+def test_orders_nue_cannot_take_fail_without_a_request(nue: NueSandbox, adapter: NueAdapter) -> None:
+    good, unlinked, unknown_sku, unknown_tag = rep_orders(nue, 4, lines=1)
+    unlinked = unlinked.model_copy(update={"customer": Customer(links=Links(salesforce_id="001NEW"), name="New Co")})
+    unknown_sku = unknown_sku.model_copy(
+        update={"lines": [unknown_sku.lines[0].model_copy(update={"product_sku": "GONE"})]}
+    )
+    unknown_tag = unknown_tag.model_copy(
+        update={"lines": [unknown_tag.lines[0].model_copy(update={"price_tags": [PricingDimension(code="NOPE")]})]}
+    )
+    nue.reset_counters()
+
+    results = adapter.upsert_orders([good, unlinked, unknown_sku, unknown_tag])
+
+    assert [r.error_code for r in results] == [None, "CUSTOMER_NOT_LINKED", "PRODUCT_NOT_FOUND", "PRICE_TAG_NOT_FOUND"]
+    assert "New Co" in (results[1].message or "") and "GONE" in (results[2].message or "")
+    assert nue.counters["POST /orders"] == 1
+
+
+def test_an_activated_order_is_not_edited_by_draft_sync(nue: NueSandbox, adapter: NueAdapter) -> None:
+    order = rep_orders(nue, 1)[0]
+    [created] = adapter.upsert_orders([order])
+    nue.activate_order(created.record_id or "")
+    nue.reset_counters()
+
+    [again] = adapter.upsert_orders([order])
+
+    assert (again.outcome, again.error_code, again.record_id) == (Outcome.FAILED, "ORDER_NOT_DRAFT", created.record_id)
+    assert "PATCH /orders/{id}" not in nue.counters
+
+
+def test_links_and_origin_are_written_onto_pulled_orders(nue: NueSandbox, adapter: NueAdapter) -> None:
+    draft_id, activated_id = nue.seed_synthetic(2, lines_per_order=2)
+    nue.activate_order(activated_id)
+    pulled = adapter.fetch_orders(include_activated=True).orders
+    linked = [
+        order.model_copy(
+            update={
+                "links": Links(nue_id=order.links.nue_id, salesforce_id=f"801PULL{i}"),
+                "lines": [
+                    line.model_copy(update={"links": Links(nue_id=line.links.nue_id, salesforce_id=f"802PULL{i}{j}")})
+                    for j, line in enumerate(order.lines)
+                ],
+            }
+        )
+        for i, order in enumerate(pulled)
+    ]
+
+    results = adapter.set_links(linked)
+
+    assert [r.outcome for r in results] == [Outcome.UPDATED, Outcome.UPDATED]
+    assert [r.key for r in results] == [o.links.nue_id for o in linked]
+    assert results[0].line_ids == {line.links.salesforce_id: line.links.nue_id for line in linked[0].lines}
+    for order in adapter.fetch_orders(include_activated=True).orders:
+        expected = next(o for o in linked if o.links.nue_id == order.links.nue_id)
+        assert order.links == expected.links and order.origin is System.NUE
+        assert [line.links for line in order.lines] == [line.links for line in expected.lines]
+    assert {o["id"] for o in nue.orders()} == {draft_id, activated_id}
+
+
+def test_activation_and_its_repeat(nue: NueSandbox, adapter: NueAdapter) -> None:
+    [order_id] = nue.seed_synthetic(1, lines_per_order=1)
+
+    first, second, missing = adapter.activate(order_id), adapter.activate(order_id), adapter.activate("no-such-id")
+
+    assert (first.outcome, first.record_id) == (Outcome.UPDATED, order_id)
+    assert nue.get_order(order_id)["status"] == "Activated"
+    assert second.outcome is Outcome.UNCHANGED
+    assert (missing.outcome, missing.error_code) == (Outcome.FAILED, "NOT_FOUND")
+
+
+def test_customers_are_created_in_batches_and_updated_by_link(nue: NueSandbox, adapter: NueAdapter) -> None:
+    taken = linked_customer(nue, "001TAKEN")
+    accounts = [
+        Customer(links=Links(salesforce_id=f"001NEW{i}"), name=f"New {i}", email=f"n{i}@x.test") for i in range(3)
+    ]
+    nue.reset_counters()
+
+    created = adapter.upsert_customers(accounts)
+    creates = nue.counters["POST /customers"]
+    renamed = adapter.upsert_customers([accounts[0].model_copy(update={"name": "New 0 Ltd"})])
+    clash = adapter.upsert_customers(
+        [
+            Customer(links=Links(salesforce_id="001NEW9"), name="Fine"),
+            Customer(links=Links(nue_id=created[1].record_id, salesforce_id="001TAKEN"), name="Steals a link"),
+            Customer(name="No link"),
+        ]
+    )
+
+    assert [r.outcome for r in created] == [Outcome.CREATED] * 3
+    assert creates == 1
+    assert (renamed[0].outcome, renamed[0].record_id) == (Outcome.UPDATED, created[0].record_id)
+    names = {c["id"]: c["name"] for c in nue.customers()}
+    assert names[created[0].record_id or ""] == "New 0 Ltd"
+    assert [r.outcome for r in clash] == [Outcome.CREATED, Outcome.FAILED, Outcome.FAILED]
+    assert (clash[1].error_code, clash[2].error_code) == ("DUPLICATE_VALUE", "MISSING_SALESFORCE_ID")
+    assert taken in names
+
+
+def test_concurrent_writes_overlap_latency(nue: NueSandbox, adapter_for: Callable[..., NueAdapter]) -> None:
+    import time
+
+    orders = rep_orders(nue, 16, lines=1)
+    nue.latency_ms = 40
+
+    started = time.perf_counter()
+    results = adapter_for(max_concurrency=8).upsert_orders(orders)
+    elapsed = time.perf_counter() - started
+
+    assert all(r.outcome is Outcome.CREATED for r in results)
+    assert elapsed < 16 * 0.040  # sequential would take at least 16 × 40 ms
+
+
+def test_amounts_keep_their_exact_value(nue: NueSandbox, adapter: NueAdapter) -> None:
+    order = rep_orders(nue, 1, lines=1)[0]
+    line = order.lines[0].model_copy(update={"unit_price": Decimal("1234567.8901"), "quantity": Decimal("0.333")})
+
+    [result] = adapter.upsert_orders([order.model_copy(update={"lines": [line]})])
+    [back] = adapter.fetch_orders(ids=[result.record_id or ""]).orders
+
+    assert (back.lines[0].unit_price, back.lines[0].quantity) == (Decimal("1234567.8901"), Decimal("0.333"))
+
+
+def test_links_that_disagree_are_reported_never_fixed(nue: NueSandbox, adapter: NueAdapter) -> None:
+    first, second = rep_orders(nue, 2, lines=1)
+    [created, _] = adapter.upsert_orders([first, second])
+    nue.reset_counters()
+    claims_other = second.model_copy(update={"links": Links(nue_id=created.record_id, salesforce_id="80100001")})
+    stale = first.model_copy(update={"links": Links(nue_id="deleted-in-nue", salesforce_id="801STALE")})
+    no_key = first.model_copy(update={"links": Links()})
+    no_line_key = first.model_copy(
+        update={
+            "links": Links(salesforce_id="801NOLINE"),
+            "lines": [first.lines[0].model_copy(update={"links": Links()})],
+        }
+    )
+    contact = with_contact(first.model_copy(update={"links": Links(salesforce_id="801CONTACT")}), None)
+
+    results = adapter.upsert_orders([claims_other, stale, no_key, no_line_key, contact, first, first])
+
+    assert [r.error_code for r in results] == [
+        "LINK_CONFLICT",
+        "NUE_ORDER_NOT_FOUND",
+        "MISSING_SALESFORCE_ID",
+        "MISSING_LINE_ID",
+        "CONTACT_NOT_LINKED",
+        None,
+        "DUPLICATE_KEY",
+    ]
+    assert nue.counters["PATCH /orders/{id}"] == 1 and "POST /orders" not in nue.counters
+
+
+def test_a_customer_create_whose_answer_was_lost_is_not_duplicated(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    nue.faults.timeout(times=1, seconds=1.0, route="POST /customers")
+
+    [result] = adapter_for(timeout_seconds=0.3).upsert_customers(
+        [Customer(links=Links(salesforce_id="001LOST"), name="Lost")]
+    )
+
+    assert (result.outcome, result.error_code) == (Outcome.CREATED, None)
+    assert [c["id"] for c in nue.customers() if c["salesforceId"] == "001LOST"] == [result.record_id]

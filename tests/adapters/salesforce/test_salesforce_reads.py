@@ -1,0 +1,254 @@
+"""Reading drafts, customers and price book entries: one paged SOQL query, every line, few requests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from nuesync.adapters.salesforce import SalesforceAdapter, SalesforceSchemaError
+from nuesync.errors import ExitCode
+from nuesync.model import Status, System
+from tests.adapters.salesforce.sf_support import Clock, Org
+
+PARENT_BATCH = 10
+CHILD_BATCH = 4
+
+
+@pytest.fixture
+def paged_org(new_org_for: Callable[..., Org]) -> Org:
+    """An org with tiny query pages, so a handful of orders spans several parent and child pages."""
+    return new_org_for(query_batch_size=PARENT_BATCH, child_batch_size=CHILD_BATCH)
+
+
+def add_long_order(org: Org, lines: int) -> str:
+    """A draft whose lines overflow one child page."""
+    sandbox = org.sandbox
+    account = sandbox.records("Account")[0]["Id"]
+    book = next(r["Id"] for r in sandbox.records("Pricebook2") if r["IsStandard"])
+    order_id = sandbox.insert(
+        "Order",
+        {"AccountId": account, "Pricebook2Id": book, "EffectiveDate": "2026-03-01", "Status": "Draft"},
+    )
+    entries = sandbox.records("PricebookEntry")
+    for index in range(lines):
+        entry = entries[index % len(entries)]
+        sandbox.insert(
+            "OrderItem",
+            {"OrderId": order_id, "PricebookEntryId": entry["Id"], "Quantity": index + 1, "UnitPrice": 10},
+        )
+    return order_id
+
+
+def test_all_drafts_arrive_with_every_line_paging_parents_and_children(
+    paged_org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    paged_org.sandbox.seed_synthetic(25, lines_per_order=3)
+    long_order = add_long_order(paged_org, lines=11)
+    adapter = adapter_for(paged_org)
+    paged_org.sandbox.reset_counters()
+
+    result = adapter.fetch_orders()
+
+    parent_pages = math.ceil(26 / PARENT_BATCH)
+    child_pages = math.ceil(11 / CHILD_BATCH) - 1
+    assert paged_org.sandbox.counters == {"GET query": 1, "GET query/{locator}": parent_pages - 1 + child_pages}
+    assert result.problems == []
+    assert len(result.orders) == 26
+    fetched_lines = {line.links.salesforce_id for order in result.orders for line in order.lines}
+    assert fetched_lines == {row["Id"] for row in paged_org.sandbox.records("OrderItem")}
+    long = next(order for order in result.orders if order.links.salesforce_id == long_order)
+    assert sorted(line.quantity for line in long.lines) == [Decimal(n) for n in range(1, 12)]
+
+
+def test_a_synthetic_order_reads_into_the_canonical_model(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    (order_id,) = org.sandbox.seed_synthetic(1, lines_per_order=2)
+    stored = org.sandbox.get("Order", order_id)
+    account = org.sandbox.get("Account", stored["AccountId"])
+    contact = org.sandbox.get("Contact", stored["BillToContactId"])
+
+    (order,) = adapter_for(org).fetch_orders().orders
+
+    assert order.links.salesforce_id == order_id
+    assert order.order_number == stored["OrderNumber"]
+    assert order.status is Status.DRAFT
+    assert order.origin is System.SALESFORCE
+    assert order.customer.links.salesforce_id == account["Id"]
+    assert order.customer.links.nue_id == account["Nue_Customer_Id__c"]
+    assert order.customer.name == account["Name"]
+    assert order.bill_to_contact is not None
+    assert order.bill_to_contact.links.nue_id == contact["Nue_Contact_Id__c"]
+    assert order.billing.bill_cycle_day == str(stored["Nue_Bill_Cycle_Day__c"])
+    assert order.last_modified is not None
+    assert {line.product_sku for line in order.lines} <= {"NUE-PLAT-STD", "NUE-PLAT-PRO", "NUE-PLAT-ENT"}
+
+
+def test_fetch_by_ids_reports_a_malformed_id_and_returns_the_rest(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    first, _, third = org.sandbox.seed_synthetic(3)
+    adapter = adapter_for(org)
+    org.sandbox.reset_counters()
+
+    result = adapter.fetch_orders(ids=[first, third, "not-an-id"])
+    none_asked = adapter.fetch_orders(ids=[], customer_ids=["001'; DROP"])
+
+    assert {order.links.salesforce_id for order in result.orders} == {first, third}
+    assert [(p.record_id, p.field) for p in result.problems] == [("not-an-id", "Id")]
+    assert none_asked.orders == []
+    assert [(p.record_id, p.field) for p in none_asked.problems] == [("001'; DROP", "AccountId")]
+    assert org.sandbox.request_count() == 1
+
+
+def test_fetch_by_customer_returns_only_that_accounts_orders(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    org.sandbox.seed_synthetic(10)
+    account = org.sandbox.records("Account")[0]["Id"]
+    expected = {row["Id"] for row in org.sandbox.records("Order") if row["AccountId"] == account}
+
+    result = adapter_for(org).fetch_orders(customer_ids=[account])
+
+    assert {order.links.salesforce_id for order in result.orders} == expected
+    assert 0 < len(expected) < 10
+
+
+def test_fetch_since_returns_orders_changed_at_or_after_the_moment(
+    adapter_for: Callable[..., SalesforceAdapter], new_org_for: Callable[..., Org]
+) -> None:
+    clock = Clock()
+    org = new_org_for(clock=clock)
+    first, second = org.sandbox.seed_synthetic(2)
+    since = clock.advance(hours=1)
+    org.sandbox.update("Order", second, {"Description": "changed after the last sync"})
+
+    result = adapter_for(org).fetch_orders(since=since)
+
+    assert [order.links.salesforce_id for order in result.orders] == [second]
+    assert first != second
+
+
+def test_activated_orders_are_read_only_when_asked(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> None:
+    draft, activated = org.sandbox.seed_synthetic(2)
+    org.sandbox.update("Order", activated, {"Status": "Activated"})
+    adapter = adapter_for(org)
+
+    drafts = adapter.fetch_orders()
+    everything = adapter.fetch_orders(include_activated=True)
+
+    assert [o.links.salesforce_id for o in drafts.orders] == [draft]
+    statuses = {o.links.salesforce_id: o.status for o in everything.orders}
+    assert statuses == {draft: Status.DRAFT, activated: Status.ACTIVATED}
+
+
+def test_drafts_are_found_by_status_code_whatever_the_orgs_labels(
+    adapter_for: Callable[..., SalesforceAdapter], new_org_for: Callable[..., Org]
+) -> None:
+    org = new_org_for(order_statuses={"Open": "Draft", "Booked": "Activated"})
+    account = org.sandbox.insert("Account", {"Name": "Acme"})
+    order_id = org.sandbox.insert("Order", {"AccountId": account, "EffectiveDate": "2026-01-01", "Status": "Open"})
+
+    result = adapter_for(org).fetch_orders()
+
+    assert [(o.links.salesforce_id, o.status) for o in result.orders] == [(order_id, Status.DRAFT)]
+
+
+def test_an_untranslatable_order_is_a_problem_and_the_others_still_arrive(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    good, bad = org.sandbox.seed_synthetic(2)
+    org.sandbox.update("Order", bad, {"Nue_Origin__c": "Zuora"})  # not a picklist value nuesync knows
+
+    result = adapter_for(org).fetch_orders()
+
+    assert [o.links.salesforce_id for o in result.orders] == [good]
+    (problem,) = result.problems
+    assert (problem.system, problem.record_id, problem.field) == (System.SALESFORCE, bad, "Nue_Origin__c")
+    assert "Zuora" in problem.message
+
+
+def test_customers_by_id_carry_their_nue_link(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> None:
+    acme = org.sandbox.insert("Account", {"Name": "Acme", "Nue_Customer_Id__c": "CUS-1"})
+    org.sandbox.insert("Account", {"Name": "Globex"})
+
+    customers = adapter_for(org).fetch_customers([acme])
+
+    assert [(c.links.salesforce_id, c.links.nue_id, c.name) for c in customers] == [(acme, "CUS-1", "Acme")]
+
+
+def test_price_book_entries_by_sku_are_cached_for_the_run(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    adapter = adapter_for(org)
+    org.sandbox.reset_counters()
+    seeded = {r["ProductCode"]: r["Id"] for r in org.sandbox.records("PricebookEntry")}
+
+    first = adapter.price_book_entries(["NUE-SEAT", "NUE-ONBOARD", "NO-SUCH-SKU"], currency="USD")
+    calls_after_first = org.sandbox.request_count()
+    again = adapter.price_book_entries(["NUE-SEAT", "NO-SUCH-SKU"], currency="USD")
+
+    assert first == {"NUE-SEAT": seeded["NUE-SEAT"], "NUE-ONBOARD": seeded["NUE-ONBOARD"]}
+    assert again == {"NUE-SEAT": seeded["NUE-SEAT"]}
+    assert calls_after_first == 2  # the standard price book, then the entries
+    assert org.sandbox.request_count() == calls_after_first
+
+
+def test_activated_status_values_and_describe_serve_the_doctor(
+    adapter_for: Callable[..., SalesforceAdapter], new_org_for: Callable[..., Org]
+) -> None:
+    org = new_org_for(order_statuses={"Open": "Draft", "Booked": "Activated", "Shipped": "Activated"})
+    adapter = adapter_for(org)
+
+    assert adapter.fetch_activated_status_values() == ["Booked", "Shipped"]
+    fields = {f["name"]: f for f in adapter.describe("Order")["fields"]}
+    assert fields["Nue_Order_Id__c"]["externalId"] is True
+
+
+def test_a_mapped_field_the_org_lacks_is_a_configuration_error(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    renamed = {"mapping": {"salesforce": {"order": {"billing.payment_term": "Ruby__PaymentTerms__c"}}}}
+    adapter = adapter_for(org, sections=renamed)
+
+    with pytest.raises(SalesforceSchemaError, match="Ruby__PaymentTerms__c") as caught:
+        adapter.fetch_orders()
+
+    assert caught.value.exit_code is ExitCode.USAGE
+
+
+@pytest.mark.parametrize(
+    ("value", "order", "customer"),
+    [
+        ("801Hn000000000LIAQ", True, False),
+        ("801Hn000000000L", True, False),
+        ("001Hn000000000KIAQ", False, True),
+        ("ORD-00001", False, False),
+        ("", False, False),
+    ],
+)
+def test_recognises_only_salesforce_order_and_account_ids(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], value: str, order: bool, customer: bool
+) -> None:
+    adapter = adapter_for(org)
+
+    assert (adapter.recognises(value), adapter.recognises_customer(value)) == (order, customer)
+
+
+def test_product_codes_are_the_standard_books_active_entries_read_once(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    adapter = adapter_for(org)
+    org.sandbox.reset_counters()
+
+    codes = adapter.product_codes()
+    again = adapter.product_codes()
+    entries = adapter.price_book_entries(["NUE-SEAT", "NUE-ONBOARD"], currency="USD")
+
+    assert codes == again == {row["ProductCode"] for row in org.sandbox.records("PricebookEntry")}
+    assert set(entries) == {"NUE-SEAT", "NUE-ONBOARD"}
+    assert org.sandbox.request_count() == 2  # the standard price book, then its entries; nothing more
+    assert adapter.price_tag_codes() is None

@@ -1,0 +1,69 @@
+"""`nuesync diff` against the demo story in both emulators."""
+
+from __future__ import annotations
+
+from nuesync.errors import ExitCode
+from nuesync.sandbox import story
+from tests.e2e.conftest import World
+
+
+def by_name(document: dict) -> dict[str, dict]:
+    return {order["name"]: order for order in document["orders"]}
+
+
+def test_diff_reports_every_class_of_the_story(demo: World) -> None:
+    result = demo.run("--json", "diff")
+    assert result.code == ExitCode.DIFFERENCES, result.stderr
+    document = result.json()
+    assert document["schema_version"] == 1
+    assert document["in_sync"] is False
+    counts = {k: v for k, v in document["counts"].items() if v}
+    assert counts == {"in_sync": 1, "differs": 2, "only_in_nue": 1, "only_in_salesforce": 1,
+                      "activated_in_nue_only": 1, "customer_unlinked": 1}
+    orders = by_name(document)
+    assert orders[story.ABANDONED_CART]["class"] == "only_in_nue"
+    assert orders[story.ABANDONED_CART]["origin"] == "nue"
+    assert orders[story.REP_DRAFT]["class"] == "only_in_salesforce"
+    assert orders[story.REP_DRAFT]["origin"] == "salesforce"
+    assert orders[story.PORTAL_CHECKOUT]["class"] == "activated_in_nue_only"
+    assert orders[story.PORTAL_CHECKOUT]["status"] == {"nue": "activated", "salesforce": "draft"}
+    assert orders[story.UNLINKED_CUSTOMER]["class"] == "customer_unlinked"
+
+
+def test_diverged_order_shows_quantity_and_discount(demo: World) -> None:
+    orders = by_name(demo.run("--json", "diff").json())
+    diverged = orders[story.DIVERGED]
+    assert diverged["class"] == "differs"
+    assert [(f["field"], f["nue"], f["salesforce"]) for f in diverged["fields"]] == [("discount.percent", "10", None)]
+    (line,) = diverged["lines"]
+    assert line["sku"] == "NUE-SEAT"
+    assert [(f["field"], f["nue"], f["salesforce"]) for f in line["fields"]] == [("quantity", "15", "10")]
+
+
+def test_custom_field_difference_is_shown_and_pricing_dimensions_agree(demo: World) -> None:
+    orders = by_name(demo.run("--json", "diff").json())
+    eu = orders[story.CUSTOM_FIELDS]
+    assert [(f["field"], f["nue"], f["salesforce"]) for f in eu["fields"]] == [("custom_fields.region", "EU", "EMEA")]
+    assert eu["lines"] == []
+
+
+def test_diff_writes_nothing(demo: World) -> None:
+    demo.sandbox.salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    assert demo.run("diff").code == ExitCode.DIFFERENCES
+    assert demo.writes() == 0
+    assert demo.sandbox.salesforce.request_count() > 0
+
+
+def test_only_filters_and_scoping_by_order(demo: World) -> None:
+    result = demo.run("--json", "diff", "--only", "differs")
+    assert {o["class"] for o in result.json()["orders"]} == {"differs"}
+    cart = by_name(demo.run("--json", "diff").json())[story.ABANDONED_CART]
+    scoped = demo.run("--json", "diff", "--order", cart["nue_id"])
+    assert [o["name"] for o in scoped.json()["orders"]] == [story.ABANDONED_CART]
+
+
+def test_empty_sandbox_is_in_sync(empty: World) -> None:
+    result = empty.run("--json", "diff")
+    assert result.code == ExitCode.OK
+    assert result.json()["in_sync"] is True

@@ -1,0 +1,246 @@
+"""`pull` and `push` against both emulators: every rule of DESIGN.md §2, in both directions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from nuesync.errors import ExitCode
+from nuesync.sandbox import story
+from tests.e2e.conftest import World
+
+
+def nue_order(world: World, name: str) -> dict:
+    return next(o for o in world.sandbox.nue.orders() if o["name"] == name)
+
+
+def sf_orders(world: World, name: str) -> list[dict]:
+    return [o for o in world.sandbox.salesforce.records("Order") if o["Name"] == name]
+
+
+def sf_items(world: World, order_id: str) -> list[dict]:
+    return [i for i in world.sandbox.salesforce.records("OrderItem") if i["OrderId"] == order_id]
+
+
+def results(result) -> dict[str, dict]:
+    return {o["key"]: o for o in result.json()["result"]["orders"]}
+
+
+# --- rule 4: no duplicates, ever; rule 5: links both ways -------------------------------------------
+
+
+def test_pull_creates_the_cart_in_salesforce_linked_both_ways(demo: World) -> None:
+    result = demo.run("--json", "pull", "--yes")
+    assert result.code == ExitCode.OK, result.stderr
+    cart = nue_order(demo, story.ABANDONED_CART)
+    (sf,) = sf_orders(demo, story.ABANDONED_CART)
+    assert sf["Nue_Order_Id__c"] == cart["id"]
+    assert cart["salesforceId"] == sf["Id"]
+    assert sf["Nue_Origin__c"] == "Nue"
+    assert cart["origin"] == "Nue"
+    items = sf_items(demo, sf["Id"])
+    assert sorted(i["Nue_Order_Product_Id__c"] for i in items) == sorted(p["id"] for p in cart["orderProducts"])
+    assert sorted(p["salesforceId"] for p in cart["orderProducts"]) == sorted(i["Id"] for i in items)
+
+
+def test_rerunning_pull_writes_nothing_and_duplicates_nothing(demo: World) -> None:
+    assert demo.run("pull", "--yes").code == ExitCode.OK
+    orders_before = len(demo.sandbox.salesforce.records("Order"))
+    demo.sandbox.salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    again = demo.run("--json", "pull", "--yes")
+    assert again.code == ExitCode.OK
+    assert demo.writes() == 0
+    assert len(demo.sandbox.salesforce.records("Order")) == orders_before
+    names = Counter(o["Name"] for o in demo.sandbox.salesforce.records("Order"))
+    assert max(names.values()) == 1
+
+
+def test_push_creates_the_rep_draft_in_nue_with_salesforce_origin(demo: World) -> None:
+    result = demo.run("--json", "push", "--yes")
+    assert result.code == ExitCode.OK, result.stderr
+    (sf,) = sf_orders(demo, story.REP_DRAFT)
+    nue = nue_order(demo, story.REP_DRAFT)
+    assert nue["salesforceId"] == sf["Id"]
+    assert sf["Nue_Order_Id__c"] == nue["id"]
+    assert nue["origin"] == "Salesforce"
+    assert sf["Nue_Origin__c"] == "Salesforce"
+    assert [p["productSku"] for p in nue["orderProducts"]] == ["NUE-PLAT-ENT", "NUE-SEAT"]
+    demo.sandbox.nue.reset_counters()
+    demo.sandbox.salesforce.reset_counters()
+    assert demo.run("push", "--yes").code == ExitCode.OK
+    assert demo.writes() == 0
+    assert sum(1 for o in demo.sandbox.nue.orders() if o["name"] == story.REP_DRAFT) == 1
+
+
+# --- rule 1: sender wins ----------------------------------------------------------------------------
+
+
+def test_pull_overwrites_salesforce_with_nue_values(demo: World) -> None:
+    assert demo.run("pull", "--yes", "--order", nue_order(demo, story.DIVERGED)["id"]).code == ExitCode.OK
+    (sf,) = sf_orders(demo, story.DIVERGED)
+    assert sf["Nue_Discount_Percent__c"] == 10
+    assert [i["Quantity"] for i in sf_items(demo, sf["Id"])] == [15]
+
+
+def test_push_overwrites_nue_with_salesforce_values(demo: World) -> None:
+    (sf,) = sf_orders(demo, story.DIVERGED)
+    assert demo.run("push", "--yes", "--order", sf["Id"]).code == ExitCode.OK
+    nue = nue_order(demo, story.DIVERGED)
+    assert nue.get("discount") in (None, 0)
+    assert [p["quantity"] for p in nue["orderProducts"]] == [10]
+
+
+def test_plan_flags_receiver_values_changed_since_the_last_sync(demo: World) -> None:
+    cart_id = nue_order(demo, story.ABANDONED_CART)["id"]
+    assert demo.run("pull", "--yes", "--order", cart_id).code == ExitCode.OK
+    (sf,) = sf_orders(demo, story.ABANDONED_CART)
+    demo.sandbox.salesforce.update("Order", sf["Id"], {"Name": "Renamed by a rep"})
+    demo.sandbox.nue.update_order(cart_id, {"description": "Nue edit"})
+    plan = demo.run("--json", "pull", "--dry-run", "--order", cart_id)
+    assert plan.code == ExitCode.DIFFERENCES
+    (action,) = [a for a in plan.json()["plan"]["actions"] if a["action"] == "update"]
+    flagged = {c["field"] for c in action["changes"] if c["receiver_changed_since_sync"]}
+    assert "name" in flagged
+
+
+# --- echo suppression ---------------------------------------------------------------------------------
+
+
+def test_after_a_pull_a_push_plans_nothing_for_those_orders(demo: World) -> None:
+    assert demo.run("pull", "--yes").code == ExitCode.OK
+    plan = demo.run("--json", "push", "--dry-run").json()["plan"]
+    writing = {a["key"] for a in plan["actions"] if a["action"] in {"create", "update", "link"}}
+    pulled = {nue_order(demo, name)["id"] for name in (story.ABANDONED_CART, story.DIVERGED, story.IN_SYNC)}
+    assert writing.isdisjoint(pulled)
+
+
+# --- rule 3: no deletes -----------------------------------------------------------------------------
+
+
+def test_a_line_only_in_salesforce_is_reported_never_deleted(demo: World) -> None:
+    (sf,) = sf_orders(demo, story.DIVERGED)
+    entries = {r["Product2Id"]: r["Id"] for r in demo.sandbox.salesforce.records("PricebookEntry")}
+    products = {r["ProductCode"]: r["Id"] for r in demo.sandbox.salesforce.records("Product2")}
+    extra = demo.sandbox.salesforce.insert("OrderItem", {
+        "OrderId": sf["Id"], "PricebookEntryId": entries[products["NUE-ONBOARD"]], "Quantity": 1, "UnitPrice": 1500,
+    })
+    result = demo.run("--json", "pull", "--yes", "--order", nue_order(demo, story.DIVERGED)["id"])
+    assert any("never deletes" in note for a in result.json()["plan"]["actions"] for note in a["not_deleted"])
+    assert extra in {i["Id"] for i in sf_items(demo, sf["Id"])}
+
+
+# --- rule 7: customers first ------------------------------------------------------------------------
+
+
+def test_an_unlinked_customer_blocks_the_order_until_creation_is_asked_for(demo: World) -> None:
+    order_id = nue_order(demo, story.UNLINKED_CUSTOMER)["id"]
+    blocked = demo.run("--json", "pull", "--yes", "--order", order_id)
+    assert blocked.code == ExitCode.OK
+    assert results(blocked)[order_id]["result"] == "blocked"
+    assert sf_orders(demo, story.UNLINKED_CUSTOMER) == []
+    created = demo.run("--json", "pull", "--yes", "--create-customers", "--order", order_id)
+    assert created.code == ExitCode.OK, created.stdout
+    (sf,) = sf_orders(demo, story.UNLINKED_CUSTOMER)
+    account = demo.sandbox.salesforce.get("Account", sf["AccountId"])
+    globex = next(c for c in demo.sandbox.nue.customers() if c["name"] == "Globex")
+    assert account["Nue_Customer_Id__c"] == globex["id"]
+    assert globex["salesforceId"] == account["Id"]
+
+
+# --- rule 8: activated orders are not edited by draft sync ------------------------------------------
+
+
+def test_activated_orders_are_left_to_activate(demo: World) -> None:
+    (sf,) = sf_orders(demo, story.PORTAL_CHECKOUT)
+    before = demo.sandbox.salesforce.get("Order", sf["Id"])
+    for command in ("pull", "push"):
+        result = demo.run("--json", command, "--yes")
+        actions = result.json()["plan"]["actions"]
+        (action,) = [a for a in actions if a["nue_id"] == nue_order(demo, story.PORTAL_CHECKOUT)["id"]]
+        assert action["action"] == "skip"
+    assert demo.sandbox.salesforce.get("Order", sf["Id"])["LastModifiedDate"] == before["LastModifiedDate"]
+
+
+# --- rule 6: the Sync Draft Orders setting ----------------------------------------------------------
+
+
+def test_draft_sync_off_writes_nothing_and_says_where_to_turn_it_on(demo: World) -> None:
+    demo.sandbox.nue.draft_sync_enabled = False
+    demo.sandbox.salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    result = demo.run("pull", "--yes")
+    assert result.code == ExitCode.USAGE
+    assert "Sync Draft Orders" in result.stderr
+    assert demo.writes() == 0
+
+
+# --- rule 9: preview before write -------------------------------------------------------------------
+
+
+def test_without_a_terminal_writing_needs_yes(demo: World) -> None:
+    demo.sandbox.salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    result = demo.run("pull")
+    assert result.code == ExitCode.USAGE
+    assert "--yes" in result.stderr
+    assert "Plan: Nue → Salesforce" in result.stdout
+    assert demo.writes() == 0
+
+
+def test_dry_run_prints_the_plan_and_exits_with_differences(demo: World) -> None:
+    demo.sandbox.salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    result = demo.run("--json", "pull", "--dry-run")
+    assert result.code == ExitCode.DIFFERENCES
+    assert result.json()["plan"]["counts"]["create"] >= 1
+    assert demo.writes() == 0
+
+
+# --- partial failure and the journal ---------------------------------------------------------------
+
+
+def test_one_failed_record_fails_alone(demo: World) -> None:
+    demo.sandbox.salesforce.faults.fail_record(1, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Region is required")
+    result = demo.run("--json", "pull", "--yes")
+    assert result.code == ExitCode.PARTIAL_FAILURE
+    outcomes = Counter(o["result"] for o in result.json()["result"]["orders"])
+    assert outcomes["failed"] == 1
+    assert outcomes["created"] + outcomes["updated"] >= 1
+    log = demo.run("--json", "log", "--failed").json()
+    assert log["runs"][0]["exit_code"] == ExitCode.PARTIAL_FAILURE
+    assert [o["outcome"] for o in log["runs"][0]["orders"]] == ["failed"]
+
+
+def test_a_second_run_while_one_holds_the_lock_is_not_run(demo: World) -> None:
+    from nuesync.lock import RunLock, lock_path
+    settings = demo.sandbox.settings(demo.config.parent / "journal.sqlite3")
+    path = lock_path(demo.config.parent, settings.nue.base_url, settings.salesforce.instance_url or "")
+    with RunLock(path, "pull --yes"):
+        result = demo.run("pull", "--yes")
+    assert result.code == ExitCode.NOT_RUN_NOW
+    assert "pull --yes" in result.stderr
+
+
+# --- saved plans ------------------------------------------------------------------------------------
+
+
+def test_a_saved_plan_is_applied_later_unless_its_source_changed(demo: World, tmp_path) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert demo.run("pull", "--plan-out", str(plan_file)).code == ExitCode.DIFFERENCES
+    cart_id = nue_order(demo, story.ABANDONED_CART)["id"]
+    demo.sandbox.nue.update_order(cart_id, {"name": "Changed after planning"})
+    result = demo.run("--json", "apply", str(plan_file), "--yes")
+    outcomes = results(result)
+    assert outcomes[cart_id]["result"] == "blocked"
+    assert "changed since the plan" in outcomes[cart_id]["message"]
+    assert outcomes[nue_order(demo, story.DIVERGED)["id"]]["result"] == "updated"
+
+
+@pytest.mark.parametrize("command", ["pull", "push"])
+def test_the_journal_records_every_run(demo: World, command: str) -> None:
+    demo.run(command, "--yes")
+    runs = demo.run("--json", "log").json()["runs"]
+    assert runs[0]["command"] == command
+    assert runs[0]["exit_code"] == 0
