@@ -57,7 +57,13 @@ class ApplyReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.PARTIAL_FAILURE if any(o.result is Result.FAILED for o in self.outcomes) else ExitCode.OK
+        """Failures first (4); then link conflicts, which need a person's decision (5)."""
+        if any(o.result is Result.FAILED for o in self.outcomes):
+            return ExitCode.PARTIAL_FAILURE
+        conflicts = {a.key for a in self.plan.actions if a.order_class is OrderClass.LINK_CONFLICT}
+        if any(o.result is Result.BLOCKED and o.key in conflicts for o in self.outcomes):
+            return ExitCode.CONFLICTS
+        return ExitCode.OK
 
 
 Progress = Callable[[str], None]

@@ -241,13 +241,13 @@ CHANGED_MARK = "⚠ changed since last sync"
 
 def plan_renderables(plan: Plan) -> RenderableType:
     direction = f"{plan.direction.sender.label} → {plan.direction.receiver.label} ({plan.direction.value})"
-    summary = Table(title=f"Plan: {direction}", title_justify="left")
+    summary = Table()
     summary.add_column("action")
     summary.add_column("orders", justify="right")
     for kind, count in plan.counts().items():
         if count:
             summary.add_row(text(kind, ACTION_STYLE[kind]), text(count))
-    parts: list[RenderableType] = [summary]
+    parts: list[RenderableType] = [Text(f"Plan: {direction}", style="bold"), summary]
     for action in plan.writes:
         parts.append(_action_table(plan, action))
     blocked = [a for a in plan.actions if a.kind.value == "block"]

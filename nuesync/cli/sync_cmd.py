@@ -44,23 +44,23 @@ def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes:
         if state.json:
             state.emit_json(payload)
         raise DraftSyncOffError(plan.refused)
-    if dry_run or not plan.writes:
-        code = ExitCode.DIFFERENCES if dry_run and plan.writes and not plan.refused else ExitCode.OK
+    if dry_run:
+        code = ExitCode.DIFFERENCES if plan.writes and not plan.refused else ExitCode.OK
         if state.json:
             state.emit_json(payload)
-        elif not dry_run:
-            state.err_console().print("Nothing to write.")
         run.finish(code, plan.counts())
         return code
-    if not _confirm(state, plan, yes):
+    if plan.writes and not _confirm(state, plan, yes):
         state.err_console().print("Nothing written.")
         run.finish(ExitCode.OK, plan.counts())
         return ExitCode.OK
     report = run.apply(plan)
     if state.json:
         state.emit_json({**payload, "result": report_json(report)})
-    else:
+    elif plan.writes or report.counts()["blocked"]:
         state.console().print(outcomes_table(report))
+    else:
+        state.err_console().print("Nothing to write.")
     return report.exit_code
 
 
