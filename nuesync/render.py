@@ -110,16 +110,16 @@ def _line_rows(table: Table, line: LineDiff) -> None:
     table.add_row(text("  quantity"), text(nue), text(sf))
 
 
-def order_table(comparison: OrderComparison) -> Table:
-    """One differing order: field, Nue value, Salesforce value, lines grouped under the order."""
+def order_table(comparison: OrderComparison) -> Group:
+    """One differing order: a heading line, then field, Nue value, Salesforce value, lines grouped under it."""
     order = comparison.nue or comparison.salesforce
     name = order.name if order else None
     origin = comparison.origin.label if comparison.origin else "unknown"
-    title = Text.assemble(
-        ("Order ", "bold"), (comparison.key, "bold"), (f" {name}" if name else ""),
+    heading = Text.assemble(
+        ("Order ", "bold"), (comparison.key, "bold"), (f"  {name}" if name else ""),
         "  ", (CLASS_LABEL[comparison.cls], CLASS_STYLE[comparison.cls]), f"  origin: {origin}",
     )
-    table = Table(title=title, title_justify="left", show_lines=False)
+    table = Table()
     table.add_column("field", overflow="fold")
     table.add_column("Nue", overflow="fold")
     table.add_column("Salesforce", overflow="fold")
@@ -130,7 +130,7 @@ def order_table(comparison: OrderComparison) -> Table:
         _line_rows(table, line)
     for note in comparison.notes:
         table.add_row(text("note", "bold red"), text(note), text(""))
-    return table
+    return Group(heading, table)
 
 
 def orphans_table(orphans: list[OrderComparison], now: datetime) -> Table:

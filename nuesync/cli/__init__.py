@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -74,6 +75,7 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> int:
     """Run the CLI and return its exit code; every error becomes a message here and nowhere else."""
     state = AppContext()
@@ -83,6 +85,8 @@ def run(
         state.stderr = stderr
     if environ is not None:
         state.environ = environ
+    if clock is not None:
+        state.clock = clock
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         with redirect_stdout(state.stdout), redirect_stderr(state.stderr):

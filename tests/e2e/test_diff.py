@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
 from nuesync.errors import ExitCode
 from nuesync.sandbox import story
 from tests.e2e.conftest import World
+from tests.helpers import invoke
 
 
 def by_name(document: dict) -> dict[str, dict]:
@@ -67,3 +72,18 @@ def test_empty_sandbox_is_in_sync(empty: World) -> None:
     result = empty.run("--json", "diff")
     assert result.code == ExitCode.OK
     assert result.json()["in_sync"] is True
+
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "diff_demo.txt"
+
+
+def test_rich_output_matches_the_snapshot(demo: World) -> None:
+    """The tables a person reads, at a fixed width and without colour (NUESYNC_UPDATE_SNAPSHOTS=1 rewrites)."""
+    frozen = datetime.now(UTC)
+    result = invoke(["--config", str(demo.config), "--no-color", "diff"],
+                    env={**demo.sandbox.environ(), "COLUMNS": "110"}, clock=lambda: frozen)
+    assert result.code == ExitCode.DIFFERENCES
+    assert "\x1b[" not in result.stdout
+    if os.environ.get("NUESYNC_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == SNAPSHOT.read_text(encoding="utf-8")
