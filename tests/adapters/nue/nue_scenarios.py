@@ -23,7 +23,7 @@ from nuesync.sandbox.nue import NueSandbox
 NUE_KEY_ENV = "NUE_TEST_API_KEY"
 PLACEHOLDER_URL = "https://sandbox.invalid"
 DUMMY_KEY = "dummy-nue-key-for-replay"
-# Set both to re-record the contract cassettes against a real Nue sandbox tenant (cassettes/README-nue.md).
+# Set both to re-record the contract cassettes against a real Nue sandbox tenant (cassettes/README.md).
 REAL_TENANT_URL_ENV = "NUESYNC_RECORD_NUE_URL"
 REAL_TENANT_KEY_ENV = "NUESYNC_RECORD_NUE_KEY"
 # Contract tests that seed or fault the emulator cannot record against a real tenant; skipping them at

@@ -2,7 +2,7 @@
 `cassettes/test_nue_contract/` and replayed offline (the default `--record-mode=none`).
 
 Re-record with `.venv/bin/pytest tests/adapters/nue/test_nue_contract.py --record-mode=rewrite`
-(see `cassettes/README-nue.md`). Data is seeded into the emulator only while recording; on
+(see `cassettes/README.md`). Data is seeded into the emulator only while recording; on
 replay every answer, and every id a later request uses, comes from the cassette.
 """
 

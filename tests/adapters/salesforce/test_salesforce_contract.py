@@ -4,7 +4,7 @@ Replay (the default, `--record-mode=none`) builds the adapter against `https://s
 with dummy secrets: no server starts and the network stays blocked. Recording
 (`--record-mode=once|rewrite`) runs against a fresh emulated org — or a real sandbox org when
 `NUESYNC_RECORD_SF_URL` is set, with its secrets in `NUESYNC_RECORD_SF_*` variables (the suite
-hides the usual `SF_*` ones; see `cassettes/README-salesforce.md`). Every test creates what it
+hides the usual `SF_*` ones; see `cassettes/README.md`). Every test creates what it
 needs through the adapter itself, with fixed Nue ids, so each request body is built only from
 constants and from earlier recorded answers: a replay sends exactly the recorded requests.
 """
