@@ -18,7 +18,7 @@ from typing import Annotated, TextIO
 import typer
 
 from nuesync import __version__
-from nuesync.cli import config_cmd, diff_cmd, init_cmd, log_cmd, sandbox_cmd, sync_cmd
+from nuesync.cli import config_cmd, demo_cmd, diff_cmd, init_cmd, log_cmd, sandbox_cmd, sync_cmd
 from nuesync.cli.context import AppContext
 from nuesync.errors import ExitCode, NuesyncError
 
@@ -40,6 +40,7 @@ app.command("pull")(sync_cmd.pull)
 app.command("push")(sync_cmd.push)
 app.command("apply")(sync_cmd.apply)
 app.command("log")(log_cmd.log)
+app.command("demo")(demo_cmd.demo)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
