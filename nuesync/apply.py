@@ -274,12 +274,19 @@ def _outcomes(plan: Plan, work: list[_Work], verdicts: Mapping[int, str | None])
             reason = plan.refused if plan.refused and action.writes else action.reason
             outcomes.append(OrderOutcome(action.key, action.kind, kind, *ids, message=reason, fields=fields))
             continue
+        ids = _written_ids(item, plan.direction.sender)
         problem = item.failure or (("NOT_VERIFIED", verdicts[id(item)]) if verdicts.get(id(item)) else None)
         if problem:
             outcomes.append(OrderOutcome(action.key, action.kind, Result.FAILED, *ids, *problem, fields=fields))
         else:
             outcomes.append(OrderOutcome(action.key, action.kind, item.result, *ids, fields=fields))
     return tuple(outcomes)
+
+
+def _written_ids(item: _Work, sender: System) -> tuple[str | None, str | None]:
+    """Both ids of an order after its writes (the receiver's id may be new)."""
+    own = item.sender.links.id_in(sender)
+    return (own, item.receiver_id) if sender is System.NUE else (item.receiver_id, own)
 
 
 def _ids(action: OrderAction) -> tuple[str | None, str | None]:

@@ -263,12 +263,12 @@ def plan_renderables(plan: Plan) -> RenderableType:
     return Group(*parts)
 
 
-def _action_table(plan: Plan, action: OrderAction) -> Table:
+def _action_table(plan: Plan, action: OrderAction) -> Group:
     receiver = plan.direction.receiver.label
     name = action.sender.name if action.sender else None
-    title = Text.assemble((f"{action.kind.value} ", ACTION_STYLE[action.kind.value]), (action.key, "bold"),
-                          f" {name}" if name else "", f" in {receiver}")
-    table = Table(title=title, title_justify="left")
+    heading = Text.assemble((f"{action.kind.value} ", ACTION_STYLE[action.kind.value]), (action.key, "bold"),
+                            f"  {name}" if name else "", f"  in {receiver}")
+    table = Table()
     table.add_column("field", overflow="fold")
     table.add_column(f"{receiver} now", overflow="fold")
     table.add_column(f"{receiver} after", overflow="fold")
@@ -285,7 +285,7 @@ def _action_table(plan: Plan, action: OrderAction) -> Table:
         table.add_row(text(change.field), text(change.receiver), text(change.sender, "bold"), mark)
     for note in action.not_deleted:
         table.add_row(text("note", "yellow"), text(note), text(""), text(""))
-    return table
+    return Group(heading, table)
 
 
 def _action_json(action: OrderAction) -> dict[str, Any]:
