@@ -18,7 +18,17 @@ from typing import Annotated, TextIO
 import typer
 
 from nuesync import __version__
-from nuesync.cli import config_cmd, demo_cmd, diff_cmd, init_cmd, log_cmd, sandbox_cmd, sync_cmd
+from nuesync.cli import (
+    activate_cmd,
+    config_cmd,
+    demo_cmd,
+    diff_cmd,
+    doctor_cmd,
+    init_cmd,
+    log_cmd,
+    sandbox_cmd,
+    sync_cmd,
+)
 from nuesync.cli.context import AppContext
 from nuesync.errors import ExitCode, NuesyncError
 
@@ -39,7 +49,9 @@ app.command("diff")(diff_cmd.diff)
 app.command("pull")(sync_cmd.pull)
 app.command("push")(sync_cmd.push)
 app.command("apply")(sync_cmd.apply)
+app.command("activate")(activate_cmd.activate)
 app.command("log")(log_cmd.log)
+app.command("doctor")(doctor_cmd.doctor)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 
