@@ -6,6 +6,11 @@ re-run finds what a dead run created instead of creating it again; the links are
 to the sender afterwards, and a run that died in between is completed by the next one (the
 one-way link still pairs the two records). Every order written is read back from both systems
 and only counted a success when they now agree (DESIGN.md §2 rule 10).
+
+A run can also be stopped part-way: an API goes away, the API budget is spent, or the user
+presses Ctrl-C. The report then still holds every order's outcome — written, written but not
+yet linked back, or not written — and carries the stop's exit code, so nothing half-written is
+left unreported and the next run knows what to finish.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from nuesync.adapters.base import OrderSystem, Outcome, WriteResult
-from nuesync.errors import ExitCode
+from nuesync.errors import ExitCode, NuesyncError
 from nuesync.journal import ActionRecord, Journal
 from nuesync.model import Customer, DraftOrder, Links, System
 from nuesync.plan import ActionKind, OrderAction, Plan
@@ -45,9 +50,18 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """Why a run stopped before every planned write was done, and the exit code that says so."""
+
+    reason: str
+    exit_code: ExitCode
+
+
+@dataclass(frozen=True)
 class ApplyReport:
     plan: Plan
     outcomes: tuple[OrderOutcome, ...]
+    stopped: Stop | None = None
 
     def counts(self) -> dict[str, int]:
         counted = {r.value: 0 for r in Result}
@@ -57,7 +71,10 @@ class ApplyReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Failures first (4); then link conflicts, which need a person's decision (5)."""
+        """A stopped run says why (7 API unavailable, 6 budget, 130 Ctrl-C); then failures (4);
+        then link conflicts, which need a person's decision (5)."""
+        if self.stopped is not None:
+            return self.stopped.exit_code
         if any(o.result is Result.FAILED for o in self.outcomes):
             return ExitCode.PARTIAL_FAILURE
         conflicts = {a.key for a in self.plan.actions if a.order_class is OrderClass.LINK_CONFLICT}
@@ -97,6 +114,29 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
         item.receiver_id = item.action.receiver.links.id_in(receiver.system) if item.action.receiver else None
         item.customer_id = item.sender.customer.links.id_in(receiver.system)
         item.line_ids = _known_line_ids(item, sender.system, receiver.system)
+    stopped: Stop | None = None
+    verified: dict[int, str | None]
+    try:
+        _write(work, sender, receiver, say)
+    except (NuesyncError, KeyboardInterrupt) as exc:
+        stopped = _stop(exc)
+        _mark_stopped(work, stopped.reason, sender.system)
+    try:
+        say("verifying both systems agree")
+        verified = _verify(work, sender, receiver, journal)
+    except (NuesyncError, KeyboardInterrupt) as exc:
+        stopped = stopped or _stop(exc)
+        verified = {id(w): f"written, but not read back to verify it: {stopped.reason}" for w in work
+                    if w.failure is None}
+    outcomes = _outcomes(plan, work, verified)
+    report = ApplyReport(plan, outcomes, stopped)
+    if journal is not None and run_id is not None:
+        journal.record_actions(run_id, (_record(o) for o in outcomes))
+    return report
+
+
+def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: Progress) -> None:
+    """The write steps, in the order that makes a crash harmless (see the module docstring)."""
     say("creating missing customers")
     _create_customers([w for w in work if w.action.create_customer], sender, receiver)
     say("writing links the receiver is missing")
@@ -105,21 +145,48 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
     _upsert([w for w in work if w.failure is None and w.action.kind is not ActionKind.LINK], receiver)
     say(f"writing links back to {sender.system.label}")
     _link(sender, [w for w in work if w.failure is None and _sender_lacks_links(w, sender.system)], sender.system)
-    say("verifying both systems agree")
-    verified = _verify(work, sender, receiver, journal)
-    outcomes = _outcomes(plan, work, verified)
-    report = ApplyReport(plan, outcomes)
-    if journal is not None and run_id is not None:
-        journal.record_actions(run_id, (_record(o) for o in outcomes))
-    return report
+
+
+def _stop(exc: NuesyncError | KeyboardInterrupt) -> Stop:
+    if isinstance(exc, KeyboardInterrupt):
+        return Stop("interrupted (Ctrl-C)", ExitCode.INTERRUPTED)
+    return Stop(exc.message, exc.exit_code)
+
+
+def _mark_stopped(work: list[_Work], reason: str, sender: System) -> None:
+    """Every order the stop caught mid-way says how far it got; the next run finishes it."""
+    receiver = sender.other
+    for item in work:
+        if item.failure is not None or _finished(item, sender):
+            continue
+        if item.result in _WRITTEN:
+            item.fail("RUN_STOPPED", f"written to {receiver.label} ({item.receiver_id}) but not linked back in "
+                                     f"{sender.label}: the run stopped: {reason}; the next run links it")
+        elif item.action.kind is ActionKind.LINK:
+            item.fail("RUN_STOPPED", f"links not written: the run stopped: {reason}")
+        else:
+            item.fail("RUN_STOPPED", f"not written to {receiver.label}: the run stopped: {reason}")
+
+
+_WRITTEN = frozenset({Result.CREATED, Result.UPDATED})
+
+
+def _finished(item: _Work, sender: System) -> bool:
+    """Whether no later step would have touched this order: its write and every link are done."""
+    wanted = {Result.LINKED} if item.action.kind is ActionKind.LINK else _WRITTEN
+    return item.result in wanted and not _sender_lacks_links(item, sender)
 
 
 def _known_line_ids(item: _Work, sender: System, receiver: System) -> dict[str, str]:
-    known = {line.links.id_in(sender): line.links.id_in(receiver) for line in item.sender.lines}
-    for line in item.action.receiver.lines if item.action.receiver else ():
-        if line.links.id_in(sender):
-            known.setdefault(line.links.id_in(sender), line.links.id_in(receiver))
-    return {k: v for k, v in known.items() if k and v}
+    """Sender line id → receiver line id, from whichever side holds the link (after a crash
+    between writing the receiver and linking back, only the receiver's lines do)."""
+    receiver_lines = item.action.receiver.lines if item.action.receiver else []
+    known: dict[str, str] = {}
+    for line in [*item.sender.lines, *receiver_lines]:
+        sender_id, receiver_id = line.links.id_in(sender), line.links.id_in(receiver)
+        if sender_id and receiver_id:
+            known.setdefault(sender_id, receiver_id)
+    return known
 
 
 def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSystem) -> None:
@@ -196,7 +263,16 @@ def _upsert(work: list[_Work], receiver: OrderSystem) -> None:
         return
     sender = receiver.system.other
     orders = [_linked_order(item, sender) for item in work]
-    results = _by_key(receiver.upsert_orders(orders))
+    try:
+        results = _by_key(receiver.upsert_orders(orders))
+    except NuesyncError as exc:
+        written = _by_key(getattr(exc, "partial_results", ()))  # what the adapter did before it had to stop
+        _take_upserts([w for w in work if str(w.sender.links.id_in(sender)) in written], written, sender)
+        raise
+    _take_upserts(work, results, sender)
+
+
+def _take_upserts(work: list[_Work], results: Mapping[str, WriteResult], sender: System) -> None:
     for item in work:
         result = results.get(str(item.sender.links.id_in(sender)))
         if result is None or not result.ok:

@@ -54,10 +54,10 @@ def _first_round(adapter: OrderSystem, scope: Scope) -> FetchResult:
                                 include_activated=bool(scope.order_ids))
 
 
-def _counterparts(adapter: OrderSystem, have: list[DraftOrder], other: list[DraftOrder]) -> FetchResult:
-    """The orders `other` links to on this side that the first round did not return."""
+def _counterparts(adapter: OrderSystem, first: FetchResult, other: list[DraftOrder]) -> FetchResult:
+    """The orders `other` links to on this side that the first round did not return (nor found unreadable)."""
     own = adapter.system
-    known = {o.links.id_in(own) for o in have}
+    known = {o.links.id_in(own) for o in first.orders} | {p.record_id for p in first.problems if p.system is own}
     wanted = sorted({i for o in other if (i := o.links.id_in(own)) and i not in known and adapter.recognises(i)})
     if not wanted:
         return FetchResult(orders=[])
@@ -74,8 +74,8 @@ def fetch_snapshot(nue: OrderSystem, salesforce: OrderSystem, scope: Scope,
         sf_future = pool.submit(_first_round, salesforce, scope)
         nue_first, sf_first = nue_future.result(), sf_future.result()
         say("reading linked counterparts")
-        nue_more = pool.submit(_counterparts, nue, nue_first.orders, sf_first.orders)
-        sf_more = pool.submit(_counterparts, salesforce, sf_first.orders, nue_first.orders)
+        nue_more = pool.submit(_counterparts, nue, nue_first, sf_first.orders)
+        sf_more = pool.submit(_counterparts, salesforce, sf_first, nue_first.orders)
         nue_second, sf_second = nue_more.result(), sf_more.result()
     problems = [*nue_first.problems, *sf_first.problems, *nue_second.problems, *sf_second.problems]
     return Snapshot(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from nuesync.adapters.base import RecordProblem
 from nuesync.model import Customer, DraftOrder, Status
 from nuesync.reconcile import Direction, OrderClass, OrderComparison, Presence, Reconciliation
 
@@ -92,7 +93,8 @@ _DRAFT_SYNC_OFF = (
 
 def plan_sync(result: Reconciliation, direction: Direction, settings: PlanSettings) -> Plan:
     """The actions `pull` (Nue → Salesforce) or `push` (Salesforce → Nue) would take."""
-    actions = tuple(_action(c, direction, settings) for c in result.orders)
+    unreadable = {p.record_id: p for p in result.problems if p.system is direction.receiver}
+    actions = tuple(_action(c, direction, settings, unreadable) for c in result.orders)
     actions += tuple(
         OrderAction(ActionKind.BLOCK, p.record_id, OrderClass.MALFORMED,
                     reason=f"{p.system.label} record {p.record_id}: {p.field}: {p.message}",
@@ -103,7 +105,8 @@ def plan_sync(result: Reconciliation, direction: Direction, settings: PlanSettin
     return Plan(direction, actions, refused)
 
 
-def _action(c: OrderComparison, direction: Direction, settings: PlanSettings) -> OrderAction:
+def _action(c: OrderComparison, direction: Direction, settings: PlanSettings,
+            unreadable: Mapping[str, RecordProblem]) -> OrderAction:
     sender, receiver = c.side(direction.sender), c.side(direction.receiver)
     base = {"key": c.key, "order_class": c.cls, "sender": sender, "receiver": receiver}
     if c.cls is OrderClass.LINK_CONFLICT:
@@ -113,6 +116,13 @@ def _action(c: OrderComparison, direction: Direction, settings: PlanSettings) ->
         return OrderAction(ActionKind.SKIP, **base,
                            reason=f"exists only in {direction.receiver.label}; "
                                   f"`nuesync {'push' if direction is Direction.PULL else 'pull'}` sends it")
+    counterpart = unreadable.get(sender.links.id_in(direction.receiver) or "")
+    if counterpart is not None:
+        # Writing would overwrite a record nobody has seen: the plan could not show what it replaces.
+        where, field_name = f"{counterpart.system.label} record {counterpart.record_id}", counterpart.field
+        return OrderAction(ActionKind.BLOCK, **base,
+                           reason=f"its counterpart, {where}, cannot be read: {field_name}: {counterpart.message}",
+                           fix=f"correct {field_name} on {where}, then run again")
     if sender.status is not Status.DRAFT or (receiver is not None and receiver.status is not Status.DRAFT):
         return OrderAction(ActionKind.SKIP, **base,
                            reason="activated orders are not changed by draft sync; use `nuesync activate`")
