@@ -123,6 +123,9 @@ def _action(c: OrderComparison, direction: Direction, settings: PlanSettings,
         return OrderAction(ActionKind.BLOCK, **base,
                            reason=f"its counterpart, {where}, cannot be read: {field_name}: {counterpart.message}",
                            fix=f"correct {field_name} on {where}, then run again")
+    if c.cls in {OrderClass.ACTIVATED_IN_NUE_ONLY, OrderClass.ACTIVATED_IN_SALESFORCE_ONLY}:
+        return OrderAction(ActionKind.SKIP, **base, reason="activated on one side: the activation is completed "
+                                                          "in the order's origin after the writes")
     if sender.status is not Status.DRAFT or (receiver is not None and receiver.status is not Status.DRAFT):
         return OrderAction(ActionKind.SKIP, **base,
                            reason="activated orders are not changed by draft sync; use `nuesync activate`")

@@ -25,7 +25,7 @@ from nuesync.journal import Journal
 from nuesync.lock import RunLock, lock_path
 from nuesync.model import System
 from nuesync.plan import ActionKind, OrderAction, Plan, PlanSettings, plan_sync
-from nuesync.reconcile import Direction, reconcile
+from nuesync.reconcile import Direction, Reconciliation, reconcile
 
 PLAN_FORMAT = 1
 Progress = Callable[[str], None]
@@ -57,6 +57,7 @@ class SyncRun:
         self.run_id = 0
         self.exit_code: int = ExitCode.INTERNAL_ERROR
         self.counts: dict[str, int] = {}
+        self.reconciliation: Reconciliation = Reconciliation(())
 
     def __enter__(self) -> SyncRun:
         journal_path = self.settings.sync.journal_path()
@@ -94,6 +95,7 @@ class SyncRun:
         """Read both systems and plan the writes for `direction` (nothing is written)."""
         snapshot = fetch_snapshot(self.nue, self.salesforce, scope, self.progress)
         result = reconcile(snapshot.nue, snapshot.salesforce, snapshot.problems)
+        self.reconciliation = result
         receiver = self.system(direction.receiver)
         receiver_ids = [o.links.id_in(direction.receiver) or "" for o in snapshot.side(direction.receiver)]
         self.progress("checking the Sync Draft Orders setting and the receiver's catalogue")

@@ -55,6 +55,13 @@ def test_activated_orders_are_never_edited_by_draft_sync() -> None:
     for direction in Direction:
         (action,) = plan(scenarios.portal_checkout(), direction).actions
         assert action.kind is ActionKind.SKIP
+        assert "activation is completed in the order's origin" in (action.reason or "")
+    nue, sf = scenarios.diverged_order()
+    activated = {"status": Status.ACTIVATED}
+    both = ([nue[0].model_copy(update=activated)], [sf[0].model_copy(update=activated)])
+    for direction in Direction:
+        (action,) = plan(both, direction).actions
+        assert action.kind is ActionKind.SKIP
         assert "nuesync activate" in (action.reason or "")
 
 

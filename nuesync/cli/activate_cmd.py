@@ -22,8 +22,7 @@ from nuesync.activate import (
     sync_plans,
 )
 from nuesync.cli.context import AppContext, app_context
-from nuesync.cli.options import CustomerOpt
-from nuesync.cli.sync_cmd import DryRunOpt, YesOpt
+from nuesync.cli.options import CustomerOpt, DryRunOpt, YesOpt
 from nuesync.errors import ExitCode, UsageError
 from nuesync.model import System
 from nuesync.plan import Plan
@@ -110,17 +109,15 @@ def decisions_json(decisions: Sequence[ActivationDecision]) -> dict[str, Any]:
     }
 
 
+def activation_json(o: ActivationOutcome) -> dict[str, Any]:
+    return {"key": o.key, "name": o.name, "origin": o.origin.value if o.origin else None, "result": o.result.value,
+            "nue": {"id": o.nue_id, "state": o.nue.value},
+            "salesforce": {"id": o.salesforce_id, "state": o.salesforce.value},
+            "error_code": o.error_code, "message": o.message, "fields": list(o.fields)}
+
+
 def results_json(report: ActivationReport) -> dict[str, Any]:
-    return {
-        "counts": report.counts(),
-        "orders": [
-            {"key": o.key, "name": o.name, "origin": o.origin.value if o.origin else None, "result": o.result.value,
-             "nue": {"id": o.nue_id, "state": o.nue.value},
-             "salesforce": {"id": o.salesforce_id, "state": o.salesforce.value},
-             "error_code": o.error_code, "message": o.message, "fields": list(o.fields)}
-            for o in report.outcomes
-        ],
-    }
+    return {"counts": report.counts(), "orders": [activation_json(o) for o in report.outcomes]}
 
 
 # --- the command ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +27,16 @@ SinceOpt = Annotated[
     typer.Option("--since", help="Only orders changed since WHEN: an ISO date/time, or an age like 2h, 7d.",
                  metavar="WHEN", show_default=False),
 ]
+
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and exit (3 if it would write).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking (required without a terminal).")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Write at most N orders this run.",
+                                              show_default=False)]
+PlanOutOpt = Annotated[Path | None, typer.Option("--plan-out", help="Save the plan as JSON for `nuesync apply`.",
+                                                 show_default=False)]
+CreateCustomersOpt = Annotated[bool, typer.Option("--create-customers",
+                                                  help="Create customers missing on the receiving side.")]
+
 
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

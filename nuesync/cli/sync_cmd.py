@@ -7,23 +7,26 @@ from typing import Annotated, Any
 
 import typer
 
+from nuesync.activate import OUTSIDE_ACTIVATION, complete_activations, exit_code_for
+from nuesync.cli.activate_cmd import activation_json, results_table
 from nuesync.cli.context import AppContext, app_context
-from nuesync.cli.options import CustomerOpt, OrderOpt, SinceOpt, scope_from
+from nuesync.cli.options import (
+    CreateCustomersOpt,
+    CustomerOpt,
+    DryRunOpt,
+    LimitOpt,
+    OrderOpt,
+    PlanOutOpt,
+    SinceOpt,
+    YesOpt,
+    scope_from,
+)
 from nuesync.errors import ExitCode, UsageError
 from nuesync.fetch import Scope
 from nuesync.plan import Plan, limit_plan
 from nuesync.reconcile import Direction
 from nuesync.render import outcomes_table, plan_json, plan_renderables, report_json
 from nuesync.sync import DraftSyncOffError, RunOptions, SyncRun, load_plan, recheck_plan, save_plan
-
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan and exit (3 if it would write).")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Write without asking (required without a terminal).")]
-LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Write at most N orders this run.",
-                                              show_default=False)]
-PlanOutOpt = Annotated[Path | None, typer.Option("--plan-out", help="Save the plan as JSON for `nuesync apply`.",
-                                                 show_default=False)]
-CreateCustomersOpt = Annotated[bool, typer.Option("--create-customers",
-                                                  help="Create customers missing on the receiving side.")]
 
 
 def _confirm(state: AppContext, plan: Plan, yes: bool) -> bool:
@@ -36,32 +39,46 @@ def _confirm(state: AppContext, plan: Plan, yes: bool) -> bool:
 
 
 def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes: bool) -> int:
-    """Show the plan; then stop (dry run, nothing to do, declined) or write and show the results."""
+    """Show the plan; then stop (dry run, nothing to do, declined) or write and show the results.
+
+    Activations that happened on one side only (a customer checked out in the portal) are
+    completed after the writes, in the order's origin (DESIGN.md §2 rule 2).
+    """
     payload: dict[str, Any] = {"plan": plan_json(plan)}
+    pending = [c for c in run.reconciliation.orders if c.cls in OUTSIDE_ACTIVATION]
     if not state.json:
         state.console().print(plan_renderables(plan))
+        if pending:
+            state.console().print(f"Activations to complete in the origin system: {len(pending)}")
     if plan.refused and not dry_run:
         if state.json:
             state.emit_json(payload)
         raise DraftSyncOffError(plan.refused)
     if dry_run:
-        code = ExitCode.DIFFERENCES if plan.writes and not plan.refused else ExitCode.OK
+        code = ExitCode.DIFFERENCES if (plan.writes or pending) and not plan.refused else ExitCode.OK
         if state.json:
             state.emit_json(payload)
         run.finish(code, plan.counts())
         return code
-    if plan.writes and not _confirm(state, plan, yes):
+    if (plan.writes or pending) and not _confirm(state, plan, yes):
         state.err_console().print("Nothing written.")
         run.finish(ExitCode.OK, plan.counts())
         return ExitCode.OK
     report = run.apply(plan)
+    activations = complete_activations(run, pending) if pending else ()
+    code = max(report.exit_code, exit_code_for(activations)) if activations else report.exit_code
+    run.finish(code, report.counts())
     if state.json:
-        state.emit_json({**payload, "result": report_json(report)})
-    elif plan.writes or report.counts()["blocked"]:
-        state.console().print(outcomes_table(report))
+        state.emit_json({**payload, "result": report_json(report),
+                         "activations": [activation_json(o) for o in activations]})
     else:
-        state.err_console().print("Nothing to write.")
-    return report.exit_code
+        if plan.writes or report.counts()["blocked"]:
+            state.console().print(outcomes_table(report))
+        if activations:
+            state.console().print(results_table(activations))
+        if not plan.writes and not activations:
+            state.err_console().print("Nothing to write.")
+    return code
 
 
 def _sync(ctx: typer.Context, direction: Direction, scope_args: tuple[Any, ...], *, dry_run: bool, yes: bool,

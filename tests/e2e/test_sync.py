@@ -152,15 +152,29 @@ def test_an_unlinked_customer_blocks_the_order_until_creation_is_asked_for(demo:
 # --- rule 8: activated orders are not edited by draft sync ------------------------------------------
 
 
-def test_activated_orders_are_left_to_activate(demo: World) -> None:
+def test_a_portal_checkout_is_completed_in_its_origin_and_nothing_else_is_edited(demo: World) -> None:
+    """Rules 2 and 8: the activated order is activated in Salesforce (its origin), never draft-synced."""
     (sf,) = sf_orders(demo, story.PORTAL_CHECKOUT)
     before = demo.sandbox.salesforce.get("Order", sf["Id"])
-    for command in ("pull", "push"):
-        result = demo.run("--json", command, "--yes")
-        actions = result.json()["plan"]["actions"]
-        (action,) = [a for a in actions if a["nue_id"] == nue_order(demo, story.PORTAL_CHECKOUT)["id"]]
-        assert action["action"] == "skip"
-    assert demo.sandbox.salesforce.get("Order", sf["Id"])["LastModifiedDate"] == before["LastModifiedDate"]
+    result = demo.run("--json", "push", "--yes")
+    assert result.code == ExitCode.OK, result.stderr
+    document = result.json()
+    nue_id = nue_order(demo, story.PORTAL_CHECKOUT)["id"]
+    (action,) = [a for a in document["plan"]["actions"] if a["nue_id"] == nue_id]
+    assert action["action"] == "skip"
+    assert [a["result"] for a in document["activations"]] == ["activated"]
+    after = demo.sandbox.salesforce.get("Order", sf["Id"])
+    assert after["StatusCode"] == "Activated"
+    unchanged = {k: v for k, v in before.items() if k not in {"Status", "StatusCode", "ActivatedDate",
+                                                                "LastModifiedDate", "SystemModstamp"}}
+    assert {k: after[k] for k in unchanged} == unchanged
+    assert nue_order(demo, story.PORTAL_CHECKOUT)["status"] == "Activated"
+
+
+def test_dry_run_counts_a_pending_activation_as_a_difference(demo: World) -> None:
+    demo.sandbox.salesforce.reset_counters()
+    assert demo.run("pull", "--dry-run", "--order", nue_order(demo, story.PORTAL_CHECKOUT)["id"]).code == 3
+    assert demo.sandbox.salesforce.write_count() == 0
 
 
 # --- rule 6: the Sync Draft Orders setting ----------------------------------------------------------
