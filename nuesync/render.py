@@ -81,7 +81,7 @@ def _age(order: DraftOrder, now: datetime) -> str:
 
 
 def summary_table(result: Reconciliation) -> Table:
-    table = Table(title="Draft orders: Nue ⇄ Salesforce", title_justify="left")
+    table = Table()
     table.add_column("class")
     table.add_column("orders", justify="right")
     for cls, count in result.counts().items():
@@ -165,7 +165,7 @@ def _is_orphan(comparison: OrderComparison) -> bool:
 
 
 def diff_renderables(result: Reconciliation, now: datetime) -> RenderableType:
-    parts: list[RenderableType] = [summary_table(result)]
+    parts: list[RenderableType] = [Text("Draft orders: Nue ⇄ Salesforce", style="bold"), summary_table(result)]
     shown = [c for c in result.orders if c.cls is not OrderClass.IN_SYNC]
     parts.extend(order_table(c) for c in shown if not _is_orphan(c))
     orphans = [c for c in shown if _is_orphan(c)]
