@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nuesync.activate import (
+from nuesync.activate_rules import (
     ActivationDecision,
     Result,
     Selected,

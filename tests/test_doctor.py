@@ -7,23 +7,12 @@ from typing import Any
 import pytest
 
 from nuesync.config import LoadedConfig, Settings
-from nuesync.doctor import (
-    CHECK_NAMES,
-    CONFIG,
-    EXPECTED_KIND,
-    SALESFORCE_TYPES,
-    Check,
-    Report,
-    SalesforceSide,
-    Status,
-    diagnose,
-    exit_code,
-    fail,
-    links_check,
-    ok,
-    unlinked_customers,
-    warn,
-)
+from nuesync.doctor import diagnose
+from nuesync.doctor.checks import CHECK_NAMES, CONFIG, Check, Report, Status, exit_code, fail, ok, warn
+from nuesync.doctor.connections import SalesforceSide
+from nuesync.doctor.customers import unlinked_customers
+from nuesync.doctor.salesforce_fields import EXPECTED_KIND, SALESFORCE_TYPES
+from nuesync.doctor.system_checks import links_check
 from nuesync.errors import ApiUnavailableError, ConfigError, ExitCode, MissingSecretError
 from nuesync.mapping import DEFAULT_SALESFORCE, MappedObject
 from nuesync.model import Customer, DraftOrder, Links

@@ -11,16 +11,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from nuesync.activate import (
-    ActivationDecision,
-    ActivationOutcome,
-    ActivationReport,
-    Verdict,
-    carry_out,
-    decide_selection,
-    select_orders,
-    sync_plans,
-)
+from nuesync.activate import carry_out, decide_selection, select_orders, sync_plans
+from nuesync.activate_rules import ActivationDecision, ActivationOutcome, ActivationReport, Verdict
 from nuesync.cli.context import AppContext, app_context
 from nuesync.cli.options import CustomerOpt, DryRunOpt, YesOpt
 from nuesync.errors import ExitCode, UsageError

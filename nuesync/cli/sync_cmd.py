@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from nuesync.activate import OUTSIDE_ACTIVATION, complete_activations, exit_code_for
+from nuesync.activate import complete_activations
+from nuesync.activate_rules import OUTSIDE_ACTIVATION, exit_code_for
 from nuesync.cli.activate_cmd import activation_json, results_table
 from nuesync.cli.context import AppContext, app_context
 from nuesync.cli.options import (

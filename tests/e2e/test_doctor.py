@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import tomli_w
 
-from nuesync.doctor import CHECK_NAMES, CUSTOMERS, SF_FIELDS
+from nuesync.doctor.checks import CHECK_NAMES, CUSTOMERS, SF_FIELDS
 from nuesync.errors import ExitCode
 from nuesync.mapping import MappedObject
 from nuesync.sandbox.pair import NUE_KEY_ENV, SF_SESSION_ENV

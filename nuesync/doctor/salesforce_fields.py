@@ -1,0 +1,158 @@
+"""What the Salesforce mapping must point at: each mapped field's expected type, lookup target and
+write access, and the rules that compare a field's describe with them. Pure: the describe is passed
+in, so every rule is tested without an org.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from nuesync.mapping import FieldMapping, MappedObject
+from nuesync.model import System
+
+SF = System.SALESFORCE
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    NUMBER = "a number"
+    DATE = "a date"
+    BOOLEAN = "a checkbox"
+    REFERENCE = "a lookup"
+
+
+SALESFORCE_TYPES: dict[Kind, frozenset[str]] = {
+    Kind.TEXT: frozenset({"string", "textarea", "picklist", "multipicklist", "combobox", "email", "phone", "url",
+                          "encryptedstring"}),
+    Kind.NUMBER: frozenset({"double", "currency", "percent", "int", "long"}),
+    Kind.DATE: frozenset({"date"}),
+    Kind.BOOLEAN: frozenset({"boolean"}),
+    Kind.REFERENCE: frozenset({"reference"}),
+}
+_T, _N, _D = Kind.TEXT, Kind.NUMBER, Kind.DATE
+EXPECTED_KIND: dict[MappedObject, dict[str, Kind]] = {
+    MappedObject.ORDER: {
+        "links.nue_id": _T, "origin": _T, "name": _T, "description": _T, "effective_date": _D, "currency": _T,
+        "customer": Kind.REFERENCE, "bill_to_contact": Kind.REFERENCE, "billing.billing_period": _T,
+        "billing.bill_cycle_day": _T, "billing.billing_timing": _T, "billing.payment_term": _T,
+        "discount.percent": _N, "discount.amount": _N,
+    },
+    MappedObject.LINE: {
+        "links.nue_id": _T, "quantity": _N, "unit_price": _N, "discount.percent": _N, "discount.amount": _N,
+        "subscription_start": _D, "subscription_end": _D, "subscription_term": _N, "price_tags": _T,
+    },
+    MappedObject.CUSTOMER: {"links.nue_id": _T, "name": _T},
+    MappedObject.CONTACT: {"links.nue_id": _T, "name": _T},
+}
+CUSTOM_KIND: dict[str, Kind] = {"string": Kind.TEXT, "number": Kind.NUMBER, "date": Kind.DATE,
+                                "boolean": Kind.BOOLEAN}
+REFERENCE_TARGET: dict[tuple[MappedObject, str], str] = {
+    (MappedObject.ORDER, "customer"): "Account",
+    (MappedObject.ORDER, "bill_to_contact"): "Contact",
+}
+SOBJECT: dict[MappedObject, str] = {
+    MappedObject.ORDER: "Order", MappedObject.LINE: "OrderItem",
+    MappedObject.CUSTOMER: "Account", MappedObject.CONTACT: "Contact",
+}
+# nuesync upserts orders, lines and accounts (create and update) but only reads contacts.
+WRITE_FLAGS: dict[MappedObject, tuple[str, ...]] = {
+    MappedObject.ORDER: ("createable", "updateable"),
+    MappedObject.LINE: ("createable", "updateable"),
+    MappedObject.CUSTOMER: ("createable", "updateable"),
+    MappedObject.CONTACT: (),
+}
+FLAG_WORDS = {"createable": "set on create", "updateable": "updated"}
+# The link fields Salesforce upserts are keyed by (DESIGN §2 rule 4): they must be External IDs.
+UPSERT_KEYS = (MappedObject.ORDER, MappedObject.LINE, MappedObject.CUSTOMER)
+LINK = "links.nue_id"
+
+
+@dataclass(frozen=True)
+class MappedField:
+    """One Salesforce field the config maps, with what it must be and where the config names it."""
+
+    obj: MappedObject
+    label: str  # the canonical path, or custom_fields.<name>
+    name: str
+    kind: Kind | None
+    where: str
+
+    @property
+    def qualified(self) -> str:
+        return f"{SOBJECT[self.obj]}.{self.name}"
+
+
+def mapped_fields(mapping: FieldMapping, obj: MappedObject) -> list[MappedField]:
+    expected = EXPECTED_KIND[obj]
+    fields = [
+        MappedField(obj, path, name, expected.get(path), f'"{path}" in [mapping.salesforce.{obj.value}]')
+        for path, name in mapping.table(SF, obj).items()
+    ]
+    if obj in (MappedObject.ORDER, MappedObject.LINE):
+        fields += [
+            MappedField(obj, f"custom_fields.{c.name}", c.salesforce, CUSTOM_KIND[c.type],
+                        f'salesforce in the [[mapping.custom_fields]] entry "{c.name}"')
+            for c in mapping.custom(obj.value)
+        ]
+    return fields
+
+
+@dataclass(frozen=True)
+class Problem:
+    detail: str
+    fix: str
+
+
+Described = Mapping[str, Any] | None
+FieldRule = Callable[[MappedField, Described], Problem | None]
+
+
+def missing_field(f: MappedField, described: Described) -> Problem | None:
+    if described is not None:
+        return None
+    return Problem(f"{f.qualified} ({f.label}) does not exist",
+                   f"create {f.name} on {SOBJECT[f.obj]} in Salesforce, or set {f.where} to an existing field")
+
+
+def _wrong_type(f: MappedField, described: Described) -> Problem | None:
+    kind = described and described.get("type")
+    if f.kind is None or kind in SALESFORCE_TYPES[f.kind]:
+        return None
+    return Problem(f"{f.qualified} ({f.label}) is {kind}, expected {f.kind.value}",
+                   f"set {f.where} to a field of {f.kind.value} type")
+
+
+def _wrong_target(f: MappedField, described: Described) -> Problem | None:
+    target = REFERENCE_TARGET.get((f.obj, f.label))
+    refers_to = list((described or {}).get("referenceTo") or [])
+    if target is None or target in refers_to:
+        return None
+    return Problem(f"{f.qualified} ({f.label}) looks up {', '.join(refers_to) or 'nothing'}, expected {target}",
+                   f"set {f.where} to a lookup to {target}")
+
+
+def _read_only(f: MappedField, described: Described) -> Problem | None:
+    refused = [FLAG_WORDS[flag] for flag in WRITE_FLAGS[f.obj] if not (described or {}).get(flag)]
+    if not refused:
+        return None
+    return Problem(f"{f.qualified} ({f.label}) cannot be {' or '.join(refused)} by this user",
+                   f"give the integration user edit access to {f.qualified} (field-level security), "
+                   f"or set {f.where} to a writable field")
+
+
+# Applied in order; a field's first problem is the one reported.
+FIELD_RULES: tuple[FieldRule, ...] = (missing_field, _wrong_type, _wrong_target, _read_only)
+
+
+def field_problems(fields: Iterable[MappedField], described: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
+    """Each mapped field's first problem against the describe (field names compared case-insensitively)."""
+    found = ((f, described.get(f.name.lower())) for f in fields)
+    return [problem for f, d in found if (problem := next((p for rule in FIELD_RULES if (p := rule(f, d))), None))]
+
+
+def detail_and_fix(problems: Sequence[Problem]) -> tuple[str, str]:
+    """Several problems as one check's detail and fix (a fix shared by several problems is said once)."""
+    return "; ".join(p.detail for p in problems), "; ".join(dict.fromkeys(p.fix for p in problems))
