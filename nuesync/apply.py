@@ -165,7 +165,8 @@ def _mark_stopped(work: list[_Work], reason: str, sender: System) -> None:
         elif item.action.kind is ActionKind.LINK:
             item.fail("RUN_STOPPED", f"links not written: the run stopped: {reason}")
         else:
-            item.fail("RUN_STOPPED", f"not written to {receiver.label}: the run stopped: {reason}")
+            item.fail("RUN_STOPPED", f"not (or not confirmed) written to {receiver.label}: the run stopped: {reason}; "
+                                     "the next run completes it")
 
 
 _WRITTEN = frozenset({Result.CREATED, Result.UPDATED})
