@@ -72,13 +72,13 @@ class ApplyReport:
     @property
     def exit_code(self) -> ExitCode:
         """A stopped run says why (7 API unavailable, 6 budget, 130 Ctrl-C); then failures (4);
-        then link conflicts, which need a person's decision (5)."""
+        then blocked orders, which need a person's decision (5): a cron job must not report
+        success while an order waits for someone to link a customer or fix a record."""
         if self.stopped is not None:
             return self.stopped.exit_code
         if any(o.result is Result.FAILED for o in self.outcomes):
             return ExitCode.PARTIAL_FAILURE
-        conflicts = {a.key for a in self.plan.actions if a.order_class is OrderClass.LINK_CONFLICT}
-        if any(o.result is Result.BLOCKED and o.key in conflicts for o in self.outcomes):
+        if any(o.result is Result.BLOCKED for o in self.outcomes):
             return ExitCode.CONFLICTS
         return ExitCode.OK
 

@@ -108,7 +108,7 @@ def test_a_malformed_sender_order_is_blocked_alone_naming_record_and_field(world
 
     result = world.run("--json", case.direction.value, "--yes")
 
-    assert result.code == ExitCode.OK, result.stdout
+    assert result.code == ExitCode.CONFLICTS, result.stdout
     done = outcomes(result)
     assert done[spoiled]["result"] == "blocked"
     assert spoiled in done[spoiled]["message"] and field in done[spoiled]["message"]
@@ -142,7 +142,7 @@ def test_a_salesforce_line_with_a_price_tag_nue_lacks_blocks_only_its_order(worl
 
     result = world.run("--json", "push", "--yes")
 
-    assert result.code == ExitCode.OK, result.stdout
+    assert result.code == ExitCode.CONFLICTS, result.stdout
     done = outcomes(result)
     assert done[tagged]["result"] == "blocked"
     assert line["Id"] in done[tagged]["message"]
@@ -210,7 +210,7 @@ def test_a_malformed_counterpart_blocks_its_pair_and_is_not_overwritten_unseen(
 
     result = world.run("--json", direction.value, "--yes")
 
-    assert result.code == ExitCode.OK, result.stdout
+    assert result.code == ExitCode.CONFLICTS, result.stdout
     assert world.writes() == 0
     assert spoiled[date_field] == IMPOSSIBLE_DATE
     blocked = [o["message"] for o in result.json()["result"]["orders"] if o["result"] == "blocked"]

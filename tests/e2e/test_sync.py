@@ -28,11 +28,12 @@ def results(result) -> dict[str, dict]:
 
 
 # --- rule 4: no duplicates, ever; rule 5: links both ways -------------------------------------------
+# (A pull of the whole demo exits 5: Globex's cart stays blocked until its customer is linked.)
 
 
 def test_pull_creates_the_cart_in_salesforce_linked_both_ways(demo: World) -> None:
     result = demo.run("--json", "pull", "--yes")
-    assert result.code == ExitCode.OK, result.stderr
+    assert result.code == ExitCode.CONFLICTS, result.stderr
     cart = nue_order(demo, story.ABANDONED_CART)
     (sf,) = sf_orders(demo, story.ABANDONED_CART)
     assert sf["Nue_Order_Id__c"] == cart["id"]
@@ -45,12 +46,12 @@ def test_pull_creates_the_cart_in_salesforce_linked_both_ways(demo: World) -> No
 
 
 def test_rerunning_pull_writes_nothing_and_duplicates_nothing(demo: World) -> None:
-    assert demo.run("pull", "--yes").code == ExitCode.OK
+    assert demo.run("pull", "--yes").code == ExitCode.CONFLICTS
     orders_before = len(demo.sandbox.salesforce.records("Order"))
     demo.sandbox.salesforce.reset_counters()
     demo.sandbox.nue.reset_counters()
     again = demo.run("--json", "pull", "--yes")
-    assert again.code == ExitCode.OK
+    assert again.code == ExitCode.CONFLICTS
     assert demo.writes() == 0
     assert len(demo.sandbox.salesforce.records("Order")) == orders_before
     names = Counter(o["Name"] for o in demo.sandbox.salesforce.records("Order"))
@@ -109,7 +110,7 @@ def test_plan_flags_receiver_values_changed_since_the_last_sync(demo: World) -> 
 
 
 def test_after_a_pull_a_push_plans_nothing_for_those_orders(demo: World) -> None:
-    assert demo.run("pull", "--yes").code == ExitCode.OK
+    assert demo.run("pull", "--yes").code == ExitCode.CONFLICTS
     plan = demo.run("--json", "push", "--dry-run").json()["plan"]
     writing = {a["key"] for a in plan["actions"] if a["action"] in {"create", "update", "link"}}
     pulled = {nue_order(demo, name)["id"] for name in (story.ABANDONED_CART, story.DIVERGED, story.IN_SYNC)}
@@ -137,7 +138,7 @@ def test_a_line_only_in_salesforce_is_reported_never_deleted(demo: World) -> Non
 def test_an_unlinked_customer_blocks_the_order_until_creation_is_asked_for(demo: World) -> None:
     order_id = nue_order(demo, story.UNLINKED_CUSTOMER)["id"]
     blocked = demo.run("--json", "pull", "--yes", "--order", order_id)
-    assert blocked.code == ExitCode.OK
+    assert blocked.code == ExitCode.CONFLICTS
     assert results(blocked)[order_id]["result"] == "blocked"
     assert sf_orders(demo, story.UNLINKED_CUSTOMER) == []
     created = demo.run("--json", "pull", "--yes", "--create-customers", "--order", order_id)
@@ -257,4 +258,4 @@ def test_the_journal_records_every_run(demo: World, command: str) -> None:
     demo.run(command, "--yes")
     runs = demo.run("--json", "log").json()["runs"]
     assert runs[0]["command"] == command
-    assert runs[0]["exit_code"] == 0
+    assert runs[0]["exit_code"] == {"pull": ExitCode.CONFLICTS, "push": ExitCode.OK}[command]

@@ -73,20 +73,11 @@ def link_nue_customers(sandbox: RunningSandbox, customers: list[dict[str, Any]])
             update_contact(nue.store, contact["id"], {"salesforceId": linked})
 
 
-# The Salesforce seed spells one payment term as Salesforce orgs often do; Nue only accepts its
-# own spelling, so such drafts would fail (correctly, see test_malformed) and blur the volume numbers.
-NUE_PAYMENT_TERMS = {"Due on Receipt": "Due Upon Receipt"}
-
-
 def seed_salesforce_drafts(sandbox: RunningSandbox, count: int) -> list[str]:
     """`count` rep drafts (3 lines each) in Salesforce whose Accounts and Contacts are linked in Nue."""
     salesforce, nue = sandbox.salesforce, sandbox.nue
     before = {account["Id"] for account in salesforce.records("Account")}
     order_ids = salesforce.seed_synthetic(count)
-    for order in salesforce.records("Order"):
-        term = order["Nue_Payment_Term__c"]
-        if term in NUE_PAYMENT_TERMS:
-            salesforce.update("Order", order["Id"], {"Nue_Payment_Term__c": NUE_PAYMENT_TERMS[term]})
     accounts = {a["Id"]: a for a in salesforce.records("Account") if a["Id"] not in before}
     for account in accounts.values():
         customer = nue.insert_customer({"name": account["Name"], "recordType": "Business",

@@ -22,7 +22,7 @@ _SUFFIXES = ("Inc.", "LLC", "Ltd", "GmbH", "Corp.")
 _FIRST = ("Ada", "Grace", "Alan", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger")
 _LAST = ("Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen", "Dijkstra")
 _PERIODS = ("Month", "Quarter", "Annual")
-_TERMS = ("Net 30", "Net 15", "Due on Receipt")
+_TERMS = ("Net 30", "Net 15", "Due Upon Receipt")
 
 
 def standard_price_book(store: Store) -> Row:
