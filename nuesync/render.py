@@ -329,8 +329,10 @@ def outcomes_table(report: ApplyReport) -> Table:
 
 
 def report_json(report: ApplyReport) -> dict[str, Any]:
+    stopped = report.stopped
     return {
         "direction": report.plan.direction.value,
+        "stopped": {"reason": stopped.reason, "exit_code": int(stopped.exit_code)} if stopped else None,
         "counts": report.counts(),
         "orders": [
             {"key": o.key, "action": o.action.value, "result": o.result.value, "nue_id": o.nue_id,

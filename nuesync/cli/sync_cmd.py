@@ -66,7 +66,7 @@ def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes:
         run.finish(ExitCode.OK, plan.counts())
         return ExitCode.OK
     report = run.apply(plan)
-    activations = complete_activations(run, pending) if pending else ()
+    activations = complete_activations(run, pending) if pending and report.stopped is None else ()
     code = max(report.exit_code, exit_code_for(activations)) if activations else report.exit_code
     run.finish(code, report.counts())
     if state.json:
@@ -79,6 +79,8 @@ def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes:
             state.console().print(results_table(activations))
         if not plan.writes and not activations:
             state.err_console().print("Nothing to write.")
+    if report.stopped is not None:
+        state.err_console().print(f"stopped: {report.stopped.reason}; run the same command again to finish")
     return code
 
 
