@@ -19,7 +19,7 @@ from nuesync.adapters import open_systems
 from nuesync.adapters.base import OrderSystem
 from nuesync.apply import ApplyReport, apply_plan
 from nuesync.config import Settings
-from nuesync.errors import ExitCode, UsageError
+from nuesync.errors import ApiBudgetExhaustedError, ExitCode, UsageError
 from nuesync.fetch import Scope, fetch_snapshot
 from nuesync.journal import Journal
 from nuesync.lock import RunLock, lock_path
@@ -111,11 +111,27 @@ class SyncRun:
     def apply(self, plan: Plan) -> ApplyReport:
         if plan.refused:
             raise DraftSyncOffError(plan.refused)
+        if plan.writes:
+            self.check_budget()
         report = apply_plan(plan, self.nue, self.salesforce, journal=self.journal, run_id=self.run_id,
                             progress=self.progress)
         self.counts = report.counts()
         self.exit_code = report.exit_code
         return report
+
+    def check_budget(self) -> None:
+        """Refuse to start writing below the configured floor of Salesforce API calls left today.
+
+        The reads already made tell the budget (`Sforce-Limit-Info`), so this costs no call; the
+        floor keeps a sync from spending the calls the org's other integrations need.
+        """
+        usage = self.salesforce.api_usage()
+        floor = self.settings.sync.min_api_remaining
+        if usage is not None and usage.remaining < floor:
+            raise ApiBudgetExhaustedError(
+                f"not run now: Salesforce has {usage.remaining:,} API calls left today, below "
+                f"sync.min_api_remaining = {floor:,}; nothing was written (try later, or lower the floor)"
+            )
 
     def finish(self, exit_code: int, counts: Mapping[str, int]) -> None:
         """Record how a run that wrote nothing ended (dry run, nothing to do, declined)."""

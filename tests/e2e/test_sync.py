@@ -259,3 +259,14 @@ def test_the_journal_records_every_run(demo: World, command: str) -> None:
     runs = demo.run("--json", "log").json()["runs"]
     assert runs[0]["command"] == command
     assert runs[0]["exit_code"] == {"pull": ExitCode.CONFLICTS, "push": ExitCode.OK}[command]
+
+
+def test_the_api_budget_floor_stops_a_run_before_any_write(demo: World) -> None:
+    salesforce = demo.sandbox.salesforce
+    salesforce.api_usage = 100_000 - 300  # 300 calls left today, below the default floor of 500
+    salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    result = demo.run("pull", "--yes")
+    assert result.code == ExitCode.NOT_RUN_NOW
+    assert "min_api_remaining" in result.stderr
+    assert demo.writes() == 0
