@@ -87,3 +87,23 @@ def test_rich_output_matches_the_snapshot(demo: World) -> None:
     if os.environ.get("NUESYNC_UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(result.stdout, encoding="utf-8")
     assert result.stdout == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_scoping_by_customer_and_since(demo: World) -> None:
+    everything = by_name(demo.run("--json", "diff").json())
+    acme = everything[story.DIVERGED]["customer"]
+    by_nue_customer = demo.run("--json", "diff", "--customer", acme["nue_id"]).json()
+    by_account = demo.run("--json", "diff", "--customer", acme["salesforce_id"]).json()
+    for document in (by_nue_customer, by_account):
+        assert {o["customer"]["name"] for o in document["orders"]} == {"Acme Corp"}
+        assert story.DIVERGED in by_name(document)
+    assert demo.run("--json", "diff", "--since", "2h").json()["counts"] == demo.run("--json", "diff").json()["counts"]
+    future = demo.run("--json", "diff", "--since", "2099-01-01")
+    assert future.code == ExitCode.OK
+    assert future.json()["orders"] == []
+
+
+def test_a_bad_since_is_a_usage_error(demo: World) -> None:
+    result = demo.run("diff", "--since", "last tuesday")
+    assert result.code == ExitCode.USAGE
+    assert "--since" in result.stderr
