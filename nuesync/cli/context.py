@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from nuesync.config import LoadedConfig, find_config, load_config
 
@@ -74,13 +75,17 @@ class AppContext:
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[str], None]]:
-        """A spinner with a one-line message on stderr at a terminal; silent elsewhere (cron, CI, --json)."""
+        """A progress bar with the current step on stderr at a terminal; nothing elsewhere (cron, CI,
+        --json), where it would only be noise in a log. The bar pulses: the APIs do not say up
+        front how many pages a read will take."""
         console = self.err_console()
         if not console.is_terminal or self.json:
             yield lambda _message: None
             return
-        with console.status("working…") as status:
-            yield lambda message: status.update(message + "…")
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("starting", total=None)
+            yield lambda message: bar.update(task, description=message)
 
     def is_interactive(self) -> bool:
         return bool(getattr(sys.stdin, "isatty", lambda: False)()) and self.stdout.isatty()
