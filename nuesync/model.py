@@ -189,16 +189,10 @@ class _Model:
         """A validated copy with some fields replaced."""
         return dataclasses.replace(self, **dict(update or {}))  # type: ignore[type-var]
 
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        return _field_names(cls)
-
 
 def record(cls: type) -> type:
     """Make `cls` a slotted, validating pydantic dataclass (the shape of every canonical record)."""
-    built = dataclass(slots=True, frozen=True, config=_CONFIG)(cls)
-    built.model_fields = dict.fromkeys(built.field_names())  # BaseModel-compatible listing
-    return built
+    return dataclass(slots=True, frozen=True, config=_CONFIG)(cls)
 
 
 @record
