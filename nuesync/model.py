@@ -119,6 +119,15 @@ def _to_date(value: object) -> object:
     return value
 
 
+def _to_code(value: object) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValueError("a code cannot be empty")
+    return text
+
+
+# Codes are compared across systems, and one of them may pad or trim them; spaces never count.
+Code = Annotated[str, BeforeValidator(_to_code)]
 Money = Annotated[
     Decimal | None,
     BeforeValidator(_to_decimal),
@@ -245,7 +254,7 @@ class Discount(_Model):
 class PricingDimension(_Model):
     """A Nue price tag / discount tag, matched across systems by its code (its only synced part)."""
 
-    code: str
+    code: Code
     name: Text = None
 
     def __hash__(self) -> int:
