@@ -212,6 +212,11 @@ def _blocked(order: DraftOrder, direction: Direction, settings: PlanSettings) ->
                     f"create the price tag in {receiver} or remove it from the line")
     if order.effective_date is None:
         return "the order has no effective date", f"set the effective date in {direction.sender.label}"
+    contact = order.bill_to_contact
+    if contact is not None and contact.links.id_in(direction.receiver) is None:
+        who = contact.name or contact.links.id_in(direction.sender) or "(unnamed)"
+        return (f"bill-to contact {who} is not linked in {receiver}",
+                f"link the contact: its {receiver} record must carry the {direction.sender.label} contact id")
     return None
 
 

@@ -119,3 +119,15 @@ def test_activated_sender_is_skipped() -> None:
     nue, sf = scenarios.abandoned_cart()
     nue = [nue[0].model_copy(update={"status": Status.ACTIVATED})]
     assert kinds((nue, sf), Direction.PULL) == {"ord-2": ActionKind.SKIP}
+
+
+def test_an_unlinked_bill_to_contact_blocks_the_order() -> None:
+    nue, sf = scenarios.abandoned_cart()
+    contact = {"links": {"nue_id": "con-1"}, "name": "Ada Lovelace"}
+    nue = [nue[0].model_copy(update={"bill_to_contact": contact})]
+    (action,) = plan((nue, sf), Direction.PULL).actions
+    assert action.kind is ActionKind.BLOCK
+    assert "Ada Lovelace" in (action.reason or "")
+    linked = {"links": {"nue_id": "con-1", "salesforce_id": "003000000000001AAA"}, "name": "Ada Lovelace"}
+    nue = [nue[0].model_copy(update={"bill_to_contact": linked})]
+    assert plan((nue, sf), Direction.PULL).actions[0].kind is ActionKind.CREATE
