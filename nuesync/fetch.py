@@ -24,6 +24,7 @@ class Scope:
     order_ids: tuple[str, ...] = ()
     customer_ids: tuple[str, ...] = ()
     since: datetime | None = None
+    since_last_run: bool = False  # `--since last`: resolved from the journal by the writing run
 
     @property
     def is_everything(self) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -58,6 +59,8 @@ class SyncRun:
         self.exit_code: int = ExitCode.INTERNAL_ERROR
         self.counts: dict[str, int] = {}
         self.reconciliation: Reconciliation = Reconciliation(())
+        self.started_at = datetime.now(UTC)
+        self.applied = False
 
     def __enter__(self) -> SyncRun:
         journal_path = self.settings.sync.journal_path()
@@ -71,6 +74,7 @@ class SyncRun:
         except BaseException:
             self._stack.close()
             raise
+        self.started_at = datetime.now(UTC)
         self.run_id = self.journal.start_run(self.run.command, self.run.options)
         return self
 
@@ -83,6 +87,8 @@ class SyncRun:
         try:
             usage = {s.system.value: _usage_text(s) for s in (self.nue, self.salesforce)}
             self.journal.finish_run(self.run_id, int(code), self.counts, usage)
+            if code == ExitCode.OK and self.applied:
+                self.journal.set_watermark(self._watermark, self.started_at.isoformat())
         finally:
             self._stack.close()
 
@@ -91,8 +97,19 @@ class SyncRun:
 
     # --- planning --------------------------------------------------------------------------
 
+    @property
+    def _watermark(self) -> str:
+        return f"{self.run.command}.last_success"
+
     def plan(self, direction: Direction, scope: Scope, *, create_customers: bool = False) -> Plan:
-        """Read both systems and plan the writes for `direction` (nothing is written)."""
+        """Read both systems and plan the writes for `direction` (nothing is written).
+
+        `--since last` reads from the start of this command's last fully successful run (the
+        journal's watermark): a cron job then looks only at what changed since it last worked.
+        """
+        if scope.since_last_run:
+            mark = self.journal.watermark(self._watermark)
+            scope = replace(scope, since=datetime.fromisoformat(mark) if mark else None, since_last_run=False)
         snapshot = fetch_snapshot(self.nue, self.salesforce, scope, self.progress)
         result = reconcile(snapshot.nue, snapshot.salesforce, snapshot.problems)
         self.reconciliation = result
@@ -115,6 +132,7 @@ class SyncRun:
             self.check_budget()
         report = apply_plan(plan, self.nue, self.salesforce, journal=self.journal, run_id=self.run_id,
                             progress=self.progress)
+        self.applied = True
         self.counts = report.counts()
         self.exit_code = report.exit_code
         return report

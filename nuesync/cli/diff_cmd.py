@@ -9,7 +9,7 @@ import typer
 from nuesync.cli.context import app_context
 from nuesync.cli.options import CustomerOpt, OrderOpt, SinceOpt, scope_from
 from nuesync.diff import run_diff
-from nuesync.errors import ExitCode
+from nuesync.errors import ExitCode, UsageError
 from nuesync.reconcile import OrderClass
 from nuesync.render import diff_json, diff_renderables
 
@@ -30,7 +30,10 @@ def diff(
     settings = state.load_config().settings
     now = state.now()
     with state.progress() as progress:
-        result = run_diff(settings, state.environ, scope_from(order, customer, since, now), progress)
+        scope = scope_from(order, customer, since, now)
+        if scope.since_last_run:
+            raise UsageError("--since last needs a writing command's journal (pull or push); give diff a time")
+        result = run_diff(settings, state.environ, scope, progress)
     if only:
         result = result.only(only)
     if state.json:

@@ -24,7 +24,8 @@ CustomerOpt = Annotated[
 ]
 SinceOpt = Annotated[
     str | None,
-    typer.Option("--since", help="Only orders changed since WHEN: an ISO date/time, or an age like 2h, 7d.",
+    typer.Option("--since", help="Only orders changed since WHEN: an ISO date/time, an age like 2h or 7d, or "
+                                 "'last' (the last successful run of this command; pull and push).",
                  metavar="WHEN", show_default=False),
 ]
 
@@ -61,4 +62,6 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
 
 
 def scope_from(orders: list[str] | None, customers: list[str] | None, since: str | None, now: datetime) -> Scope:
-    return Scope(order_ids=tuple(orders or ()), customer_ids=tuple(customers or ()), since=parse_since(since, now))
+    last = since is not None and since.strip().lower() == "last"
+    return Scope(order_ids=tuple(orders or ()), customer_ids=tuple(customers or ()),
+                 since=None if last else parse_since(since, now), since_last_run=last)

@@ -270,3 +270,17 @@ def test_the_api_budget_floor_stops_a_run_before_any_write(demo: World) -> None:
     assert result.code == ExitCode.NOT_RUN_NOW
     assert "min_api_remaining" in result.stderr
     assert demo.writes() == 0
+
+
+def test_since_last_looks_only_at_what_changed_since_the_last_successful_run(demo: World) -> None:
+    first = demo.run("--json", "pull", "--yes", "--create-customers", "--since", "last")
+    assert first.code == ExitCode.OK, first.stdout  # no watermark yet: everything is in scope
+    cart_id = nue_order(demo, story.ABANDONED_CART)["id"]
+    demo.sandbox.nue.update_order(cart_id, {"description": "changed after the last pull"})
+    plan = demo.run("--json", "pull", "--dry-run", "--since", "last").json()["plan"]
+    # Orders the last pull itself wrote were modified during it, so they are looked at again (in sync).
+    assert [(a["key"], a["action"]) for a in plan["actions"] if a["action"] != "skip"] == [(cart_id, "update")]
+    assert all(a["reason"] for a in plan["actions"] if a["action"] == "skip")
+    (rep_draft,) = sf_orders(demo, story.REP_DRAFT)  # untouched since the pull: out of scope
+    assert rep_draft["Id"] not in {a["key"] for a in plan["actions"]}
+    assert demo.run("diff", "--since", "last").code == ExitCode.USAGE
