@@ -71,6 +71,8 @@ def _global_options(
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail; tracebacks on errors.")] = 0,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR=1).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing unless the command does not succeed "
+                                                              "(for cron).")] = False,
     version: Annotated[  # noqa: ARG001 - handled eagerly by its callback
         bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -80,6 +82,7 @@ def _global_options(
     state.json = json_output
     state.verbose = verbose
     state.no_color = no_color
+    state.quiet = quiet
 
 
 def run(
@@ -101,6 +104,13 @@ def run(
     if clock is not None:
         state.clock = clock
     args = list(sys.argv[1:] if argv is None else argv)
+    code = _run(state, args)
+    if code != ExitCode.OK:
+        state.release_held()
+    return code
+
+
+def _run(state: AppContext, args: list[str]) -> int:
     try:
         with redirect_stdout(state.stdout), redirect_stderr(state.stderr):
             returned = app(args=args, prog_name="nuesync", standalone_mode=False, obj=state)
@@ -128,6 +138,7 @@ def run(
 
 
 def _fail(state: AppContext, code: ExitCode, message: str) -> int:
+    state.release_held()
     state.stderr.write(message.rstrip() + "\n")
     state.stderr.flush()
     return int(code)

@@ -6,6 +6,7 @@ the working directory without touching the real ones.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -35,6 +36,8 @@ class AppContext:
     verbose: int = 0
     no_color: bool = False
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    quiet: bool = False
+    held: io.StringIO = field(default_factory=io.StringIO)
 
     def now(self) -> datetime:
         return self.clock()
@@ -44,11 +47,27 @@ class AppContext:
         return not self.no_color and not self.environ.get("NO_COLOR")
 
     def console(self) -> Console:
-        """Rich console for data on stdout; markup off so customer text is printed as written."""
-        return self._console(self.stdout)
+        """Rich console for data on stdout; markup off so customer text is printed as written.
+
+        With `--quiet` (and no `--json`) the tables are held back and shown only if the command
+        does not succeed: cron mails nothing when all is well, and everything when it is not.
+        """
+        return self._console(self.held if self._holding else self.stdout)
 
     def err_console(self) -> Console:
-        return self._console(self.stderr)
+        return self._console(self.held if self._holding else self.stderr)
+
+    @property
+    def _holding(self) -> bool:
+        return self.quiet and not self.json
+
+    def release_held(self) -> None:
+        """Show what `--quiet` held back (called when the command did not succeed)."""
+        if self.held.getvalue():
+            self.stdout.write(self.held.getvalue())
+            self.stdout.flush()
+            self.held.seek(0)
+            self.held.truncate()
 
     def _console(self, stream: TextIO) -> Console:
         width = int(self.environ["COLUMNS"]) if self.environ.get("COLUMNS", "").isdigit() else None

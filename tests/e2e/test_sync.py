@@ -286,3 +286,15 @@ def test_since_last_looks_only_at_what_changed_since_the_last_successful_run(dem
     (rep_draft,) = sf_orders(demo, story.REP_DRAFT)  # untouched since the pull: out of scope
     assert rep_draft["Id"] not in {a["key"] for a in plan["actions"]}
     assert demo.run("diff", "--since", "last").code == ExitCode.USAGE
+
+
+def test_quiet_prints_nothing_on_success_and_everything_otherwise(demo: World) -> None:
+    assert demo.run("--quiet", "pull", "--yes", "--create-customers").code == ExitCode.OK
+    quiet = demo.run("-q", "pull", "--yes")
+    assert quiet.code == ExitCode.OK
+    assert quiet.stdout == quiet.stderr == ""
+    demo.sandbox.nue.update_order(nue_order(demo, story.ABANDONED_CART)["id"], {"name": "Renamed"})
+    loud = demo.run("-q", "pull", "--dry-run")
+    assert loud.code == ExitCode.DIFFERENCES
+    assert "Plan: Nue → Salesforce" in loud.stdout
+    assert demo.run("-q", "--json", "pull", "--dry-run").json()["plan"]["counts"]["update"] == 1
