@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 CASSETTES = REPO / "cassettes"
 
 # Placeholders written into cassettes instead of real hosts and secrets.
-SCRUBBED = "**scrubbed**"
+SCRUBBED = "REDACTED"
 SANDBOX_SF_URL = "https://salesforce.sandbox.invalid"
 SANDBOX_NUE_URL = "https://nue.sandbox.invalid"
 

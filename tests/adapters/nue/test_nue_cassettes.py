@@ -14,18 +14,20 @@ from nue_scenarios import NUE_KEY_ENV, RECORDING_KEY, nue_settings
 from nuesync.adapters.nue import NueAdapter
 from nuesync.sandbox.nue import NueSandbox
 from nuesync.sandbox.server import RunningServer
+from tests.conftest import SCRUBBED
 
 CASSETTES = Path(__file__).resolve().parents[3] / "cassettes"
 
+_SCRUBBED = re.escape(SCRUBBED)
 # Anything that looks like a live credential, whichever system recorded it.
 SECRET_PATTERNS = {
     "an emulator API key": re.compile(r"sandbox-key-[0-9a-z-]+"),
-    "a nue-api-key header value": re.compile(r"nue-api-key:\s*\n\s*-\s*(?!'?\*\*scrubbed\*\*)\S"),
-    "a bearer token": re.compile(r"Bearer\s+(?!\*\*scrubbed\*\*)[\w.!-]{8,}"),
+    "a nue-api-key header value": re.compile(rf"nue-api-key:\s*\n\s*-\s*(?!'?{_SCRUBBED})\S"),
+    "a bearer token": re.compile(rf"Bearer\s+(?!{_SCRUBBED})[\w.!-]{{8,}}"),
     "a Salesforce session id": re.compile(r"00D\w{12,15}![\w.]{20,}"),
     "a secret JSON field": re.compile(
         r'"(?:access_token|sessionId|session_id|api_key|apiKey|client_secret|password|refresh_token)"\s*:\s*'
-        r'"(?!\*\*scrubbed\*\*)[^"]+'
+        rf'"(?!{_SCRUBBED})[^"]+'
     ),
 }
 
@@ -55,7 +57,7 @@ def test_the_scanner_finds_what_it_looks_for() -> None:
     planted = 'nue-api-key:\n      - live-key-123\n{"apiKey": "abc"} Authorization: Bearer 00Dxx0000001gPL!AQ4AQ.x'
 
     assert set(leaks(planted)) == {"a nue-api-key header value", "a bearer token", "a secret JSON field"}
-    assert leaks("nue-api-key:\n      - '**scrubbed**'") == []
+    assert leaks("nue-api-key:\n      - 'REDACTED'") == []
 
 
 def test_a_fresh_recording_is_scrubbed(
@@ -74,6 +76,6 @@ def test_a_fresh_recording_is_scrubbed(
         assert len(adapter.fetch_orders().orders) == 1
     text = (tmp_path / "fresh.yaml").read_text()
 
-    assert nue.api_key not in text and "**scrubbed**" in text
+    assert nue.api_key not in text and SCRUBBED in text
     assert "127.0.0.1" not in text and "https://sandbox.invalid/async/graphql" in text
     assert leaks(text) == []

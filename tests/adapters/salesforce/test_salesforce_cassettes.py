@@ -16,7 +16,7 @@ from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart, 
 from tests.conftest import CASSETTES, SCRUBBED
 
 SECRET_HEADERS = {"authorization", "nue-api-key", "x-sfdc-session", "cookie", "set-cookie"}
-NOT_SCRUBBED = r"(?!\*\*scrubbed\*\*)"
+NOT_SCRUBBED = r"(?!REDACTED)"
 LEAKS = {
     "bearer token": re.compile(rf"Bearer\s+{NOT_SCRUBBED}[A-Za-z0-9!._~+/=-]{{12,}}"),
     "Salesforce session id": re.compile(r"\b00D[A-Za-z0-9]{12}![A-Za-z0-9._-]{16,}"),
