@@ -103,11 +103,38 @@ def run(
         state.environ = environ
     if clock is not None:
         state.clock = clock
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     code = _run(state, args)
     if code != ExitCode.OK:
         state.release_held()
     return code
+
+
+_GLOBAL_FLAGS = frozenset({"--json", "--no-color", "-q", "--quiet", "--verbose"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Let global options follow the command too (`nuesync diff --json` as well as `nuesync --json diff`).
+
+    People and CI scripts write both; no command has an option of the same name, so moving them
+    in front is unambiguous. Everything after `--` is left alone.
+    """
+    hoisted: list[str] = []
+    rest: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            rest.extend([token, *tokens])
+            break
+        if token in _GLOBAL_FLAGS or (token.startswith("-v") and set(token[1:]) == {"v"}):
+            hoisted.append(token)
+        elif token == "--config":
+            hoisted.extend([token, next(tokens, "")])
+        elif token.startswith("--config="):
+            hoisted.append(token)
+        else:
+            rest.append(token)
+    return [*hoisted, *rest]
 
 
 def _run(state: AppContext, args: list[str]) -> int:

@@ -108,3 +108,24 @@ def test_verbose_shows_the_traceback_but_never_locals(failing_command) -> None:
     assert result.code == ExitCode.INTERNAL_ERROR
     assert "Traceback" in result.stderr
     assert secret not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["diff", "--json"], ["--json", "diff"]),
+        (["pull", "--yes", "-vv", "--config", "a.toml"], ["-vv", "--config", "a.toml", "pull", "--yes"]),
+        (["--json", "diff", "--only", "differs"], ["--json", "diff", "--only", "differs"]),
+        (["log", "--config=x.toml", "-q", "--", "--json"], ["--config=x.toml", "-q", "log", "--", "--json"]),
+    ],
+)
+def test_global_options_may_follow_the_command(given: list[str], expected: list[str]) -> None:
+    assert cli.hoist_global_options(given) == expected
+
+
+def test_json_after_the_command_gives_json(tmp_path) -> None:
+    path = tmp_path / "nuesync.toml"
+    path.write_text("")
+    result = invoke(["config", "check", str(path), "--json"], env={"NUE_API_KEY": "k", "SF_SESSION_ID": "s"})
+    assert result.code == ExitCode.OK
+    assert result.json()["valid"] is True
