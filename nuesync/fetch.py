@@ -26,10 +26,6 @@ class Scope:
     since: datetime | None = None
     since_last_run: bool = False  # `--since last`: resolved from the journal by the writing run
 
-    @property
-    def is_everything(self) -> bool:
-        return not self.order_ids and not self.customer_ids and self.since is None
-
 
 @dataclass(frozen=True)
 class Snapshot:

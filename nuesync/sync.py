@@ -184,7 +184,7 @@ def save_plan(plan: Plan, scope: Scope, path: Path) -> None:
 @dataclass(frozen=True)
 class SavedPlan:
     direction: Direction
-    orders: dict[str, tuple[str, str]]  # sender id → (kind, sender content hash when planned)
+    orders: dict[str, str]  # sender id → the sender's content hash when the plan was made
 
     @property
     def sender_ids(self) -> tuple[str, ...]:
@@ -196,7 +196,7 @@ def load_plan(path: Path) -> SavedPlan:
         document = json.loads(path.read_text(encoding="utf-8"))
         if document.get("format") != PLAN_FORMAT:
             raise ValueError(f"unsupported plan format {document.get('format')!r}")
-        orders = {o["sender_id"]: (o["kind"], o["sender_hash"]) for o in document["orders"]}
+        orders = {o["sender_id"]: o["sender_hash"] for o in document["orders"]}
         return SavedPlan(Direction(document["direction"]), orders)
     except FileNotFoundError:
         raise UsageError(f"{path}: plan file not found") from None
@@ -212,7 +212,7 @@ def recheck_plan(saved: SavedPlan, fresh: Plan) -> Plan:
         sender_id = action.sender.links.id_in(sender) if action.sender else None
         if sender_id not in saved.orders:
             continue
-        _kind, planned_hash = saved.orders[sender_id]
+        planned_hash = saved.orders[sender_id]
         if action.sender is not None and action.sender.content_hash() != planned_hash:
             actions.append(OrderAction(ActionKind.BLOCK, action.key, action.order_class, action.sender,
                                        action.receiver, reason="its source changed since the plan was made",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,6 @@ CASSETTES = REPO / "cassettes"
 
 # Placeholders written into cassettes instead of real hosts and secrets.
 SCRUBBED = "REDACTED"
-SANDBOX_SF_URL = "https://salesforce.sandbox.invalid"
-SANDBOX_NUE_URL = "https://nue.sandbox.invalid"
 
 _SECRET_HEADERS = ("authorization", "nue-api-key", "x-sfdc-session", "cookie", "set-cookie")
 _SECRET_BODY = re.compile(
@@ -96,7 +93,3 @@ def vcr_config() -> dict[str, Any]:
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     """`cassettes/<test module>/` at the top of the repo, as the product layout says."""
     return str(CASSETTES / request.module.__name__.split(".")[-1])
-
-
-def json_body(text: str) -> Any:
-    return json.loads(text)
