@@ -19,18 +19,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from nuesync.adapters.base import ApiUsage, Outcome, WriteResult
+from nuesync.adapters.nue_api import Endpoint, NueAssumptions
 from nuesync.adapters.nue_wire import graphql_literal, json_number
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.config import Settings
 from nuesync.errors import ApiUnavailableError, AuthenticationError
-
-if TYPE_CHECKING:
-    from nuesync.adapters.nue import Endpoint, NueAssumptions
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,101 @@
+"""What nuesync assumes about Nue beyond its public documentation, in one place.
+
+Nue documents only part of its API, so every path, root field, envelope and limit the adapter
+relies on is named here as data (with `documented` marking what Nue's reference shows). Both the
+adapter (`nuesync.adapters.nue`) and its HTTP door (`nuesync.adapters.nue_http`) read it; neither
+imports the other for it. The README lists these assumptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+# ================================================================================================
+# ASSUMPTIONS — what this adapter believes about Nue beyond its public documentation.
+# Nue documents: base URL + `nue-api-key` header, POST /orders (create a draft), POST /orders/{id}
+# with {"options"} (activate), GET /orders?customerIds=…, GraphQL at POST /async/graphql with
+# Hasura-style filters, the {"status": "success", "data": …} envelope, and varying status casing.
+# Everything else below is an assumption; the README lists them. The link and origin *field
+# names* (`salesforceId` on orders / order products / customers, `origin` on orders) are
+# assumptions too, kept as data in `nuesync.mapping.DEFAULT_NUE` and overridable from config.
+# ================================================================================================
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    documented: bool
+
+
+@dataclass(frozen=True)
+class NueAssumptions:
+    """The one place the adapter names Nue's paths, roots, shapes and limits (`documented` marks
+    the endpoints Nue's API reference shows; every comment below says which parts are assumed)."""
+
+    endpoints: Mapping[str, Endpoint] = field(
+        default_factory=lambda: {
+            "graphql": Endpoint("POST", "/async/graphql", True),
+            "create_order": Endpoint("POST", "/orders", True),
+            "activate_order": Endpoint("POST", "/orders/{id}", True),
+            "update_order": Endpoint("PATCH", "/orders/{id}", False),
+            "get_order": Endpoint("GET", "/orders/{id}", False),
+            "create_customers": Endpoint("POST", "/customers", True),
+            "update_customer": Endpoint("PATCH", "/orders/customers/{id}", True),
+            "sync_setting": Endpoint("GET", "/settings/sync", False),
+        }
+    )
+    # Assumed GraphQL root fields and their Hasura-style arguments (where / limit / offset /
+    # order_by, plus `<root>_aggregate { aggregate { count } }`, used when present to know that a
+    # paged read is complete); the catalogue is read through the same endpoint.
+    graphql_roots: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "order": "Order",
+            "customer": "Customer",
+            "product": "Product",
+            "price_tag": "PriceTag",
+        }
+    )
+    stable_order_by: str = "{id: asc}"
+    catalog_selections: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "product": "{ sku priceBookEntries { id currencyIsoCode active } }",
+            "price_tag": "{ id code }",
+        }
+    )
+    # Status values as GraphQL filters must spell them (casing varies across Nue's APIs).
+    draft_statuses: tuple[str, ...] = ("Draft", "draft")
+    activated_statuses: tuple[str, ...] = ("Activated", "activated", "Active", "active")
+    # Writes answer {"status": "success", "data": {"order": {...}}} (documented for create and
+    # activate, assumed for update and GET /orders/{id}).
+    order_envelope_key: str = "order"
+    # Documented: POST /customers takes an array of ≤ 200, each with a `recordType`, answering
+    # `data` as an array in request order. Customers from Salesforce Accounts are businesses.
+    customer_batch_size: int = 200
+    new_customer_fields: Mapping[str, str] = field(default_factory=lambda: {"recordType": "Business"})
+    # GET /settings/sync answers {"data": {"syncDraftOrders": true|false}}.
+    sync_setting_field: str = "syncDraftOrders"
+    # Custom fields live in one free-form object on orders and order products.
+    custom_fields_key: str = "customFields"
+    # Error body: {"status": "error", "errorCode": …, "message": …, "field": …}.
+    error_code_key: str = "errorCode"
+    error_message_key: str = "message"
+    error_field_key: str = "field"
+    # A second record with the same `salesforceId` is refused with 409 (the link is unique).
+    duplicate_status: int = HTTPStatus.CONFLICT
+    # Load shedding: 429 (with Retry-After) and 5xx are transient and safe to retry.
+    retryable_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    # Rate-limit headers, if the tenant sends them, feed `api_usage()`.
+    rate_limit_headers: tuple[str, str] = ("X-RateLimit-Limit", "X-RateLimit-Remaining")
+    activation_options: Mapping[str, bool] = field(
+        default_factory=lambda: {
+            "generateInvoice": True,
+            "activateInvoice": False,
+        }
+    )
+
+
+ASSUMPTIONS = NueAssumptions()
+# ================================================================================================
