@@ -15,6 +15,7 @@ from typing import Any
 
 from nuesync.config import Settings
 from nuesync.sandbox.nue import NueSandbox
+from nuesync.sandbox.org_mix import seed_org_mix
 from nuesync.sandbox.salesforce import SalesforceSandbox
 from nuesync.sandbox.server import RunningServer
 from nuesync.sandbox.story import DEMO_CUSTOM_FIELD, seed_story
@@ -47,7 +48,7 @@ class RunningSandbox:
                 "ca_bundle": str(self.salesforce_server.ca_file),
             },
             "sync": {"draft_sync": True, "create_missing_customers": False, "activated_status": "Activated"},
-            "mapping": {"custom_fields": [DEMO_CUSTOM_FIELD]},
+            "mapping": {"custom_fields": [dict(DEMO_CUSTOM_FIELD)]},
         }
         if state_path is not None:
             document["sync"]["state_path"] = str(state_path)
@@ -70,7 +71,8 @@ class RunningSandbox:
 
 
 def seed_pair(salesforce: SalesforceSandbox, nue: NueSandbox, seed: str) -> None:
-    """`empty` (catalogues only), `demo` (the story in `nuesync.sandbox.story`), or N synthetic drafts per side."""
+    """`empty` (catalogues only), `demo` (the story in `nuesync.sandbox.story`), or N orders mixed like a
+    live pair (`nuesync.sandbox.org_mix`; `mix_counts(N)` gives the figures per class)."""
     salesforce.seed_catalog()
     nue.seed_catalog()
     if seed == "empty":
@@ -78,8 +80,7 @@ def seed_pair(salesforce: SalesforceSandbox, nue: NueSandbox, seed: str) -> None
     if seed == "demo":
         seed_story(salesforce, nue)
         return
-    salesforce.seed_synthetic(int(seed))
-    nue.seed_synthetic(int(seed))
+    seed_org_mix(salesforce, nue, int(seed))
 
 
 @contextmanager

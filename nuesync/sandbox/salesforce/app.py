@@ -29,6 +29,7 @@ from nuesync.sandbox.salesforce.store import Store
 _DATA_PATH = re.compile(r"^/services/data/v(\d+\.\d)(?:/(.*))?$")
 _SOAP_PATH = re.compile(r"^/services/Soap/u/(\d+\.\d)/?$")
 _QUERY_OPTIONS = re.compile(r"batchSize=(\d+)")
+_MIN_BATCH, _MAX_BATCH = 200, 2000
 _SEASONS = ("Winter", "Spring", "Summer")
 OLDEST_VERSION = 31
 
@@ -54,10 +55,19 @@ def _query(ctx: Context, endpoint: str = "query") -> Response:
     soql = ctx.request.query.get("q")
     if not soql:
         raise malformed_query("A query string has to be specified")
-    options = _QUERY_OPTIONS.search(ctx.request.headers.get("sforce-query-options", ""))
-    batch_size = min(max(int(options.group(1)), 200), 2000) if options else None
     return Response(200, ctx.engine.query(soql, include_deleted=endpoint == "queryAll", version=ctx.version,
-                                          endpoint=endpoint, batch_size=batch_size))
+                                          endpoint=endpoint, batch_size=_batch_size(ctx.request)))
+
+
+def _batch_size(request: Request) -> int | None:
+    """The `Sforce-Query-Options: batchSize=N` a query asked for, brought into 200–2,000.
+
+    Salesforce documents the range (default and maximum 2,000, minimum 200) and that the
+    requested size is not guaranteed, so a size outside it is served at the nearest bound rather
+    than refused; a header without a number leaves the default.
+    """
+    options = _QUERY_OPTIONS.search(request.headers.get("sforce-query-options", ""))
+    return min(max(int(options.group(1)), _MIN_BATCH), _MAX_BATCH) if options else None
 
 
 def _query_more(ctx: Context, locator: str) -> Response:

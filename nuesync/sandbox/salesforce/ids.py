@@ -49,10 +49,14 @@ def key_prefix(record_id: str) -> str:
 
 
 class IdFactory:
-    """Hands out ids per key prefix: `<prefix><pod>0<9-char base62 counter><suffix>`."""
+    """Hands out ids per key prefix: `<prefix><pod>0<9-char base62 counter><suffix>`.
 
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
+    The counter belongs to the pod, not the org: two orgs on one pod never share an id. A second
+    emulated org starts its counter at `first` past the first org's numbers to stay unique too.
+    """
+
+    def __init__(self, first: int = 1) -> None:
+        self._counter = itertools.count(first)
         self._lock = threading.Lock()
 
     def new_id(self, prefix: str) -> str:

@@ -265,6 +265,25 @@ def _order_status() -> SObjectType:
                        {f.name: f for f in fields}, createable=False, updateable=False, deletable=False)
 
 
+def _organization() -> SObjectType:
+    """The org itself: one read-only record whose Id is the org id every session belongs to."""
+    read_only = {"createable": False, "updateable": False}
+    fields = [
+        Field("Id", "Organization ID", "id", length=18, createable=False, updateable=False, nillable=False),
+        _text("Name", "Name", **read_only, name_field=True),
+        _text("OrganizationType", "Edition", **read_only),
+        _boolean("IsSandbox", "Is Sandbox", **read_only),
+        _text("InstanceName", "Instance Name", **read_only),
+        _text("DefaultLocaleSidKey", "Locale", **read_only),
+        _text("TimeZoneSidKey", "Default Time Zone", **read_only),
+        Field("CreatedDate", "Created Date", "datetime", **read_only, nillable=False),
+        Field("LastModifiedDate", "Last Modified Date", "datetime", **read_only, nillable=False),
+        Field("SystemModstamp", "System Modstamp", "datetime", **read_only, nillable=False),
+    ]
+    return SObjectType("Organization", "Organization", "Organizations", "00D", {f.name: f for f in fields},
+                       createable=False, updateable=False, deletable=False)
+
+
 # Child relationship names as the org reports them (parent describe `childRelationships`).
 CHILD_RELATIONSHIP_NAMES: dict[tuple[str, str], str] = {
     ("Contact", "AccountId"): "Contacts",
@@ -285,6 +304,6 @@ def build_schema(order_statuses: Mapping[str, str] = DEFAULT_ORDER_STATUSES) -> 
     """The org's schema; `order_statuses` is the Order Status picklist (label → StatusCode)."""
     objects = [
         _account(), _contact(), _product(), _pricebook(), _pricebook_entry(),
-        _order(order_statuses), _order_item(), _task(), _order_status(),
+        _order(order_statuses), _order_item(), _task(), _order_status(), _organization(),
     ]
     return Schema(objects, CHILD_RELATIONSHIP_NAMES)

@@ -1,10 +1,18 @@
 """Run SOQL against the store and page the results the way the REST API does.
 
 `/query` returns the first batch (2,000 by default, `Sforce-Query-Options: batchSize=` between
-200 and 2,000) and a `nextRecordsUrl` of the form `/services/data/vNN.N/query/<locator>-<offset>`.
-Child subqueries return at most `child_batch_size` rows inline per parent; an overflowing child
-result carries its own `done: false` and `nextRecordsUrl`. Cursors keep the rows they matched
-(rows are immutable), like a server-side query locator, and an org keeps a bounded number open.
+200 and 2,000) and a `nextRecordsUrl` of the form `/services/data/vNN.N/query/<locator>-<offset>`,
+where the offset is the number of parent rows already returned.
+
+Salesforce documents that child objects count toward the batch size: a batch holds at most
+`batchSize` records counting each parent and every child row returned inline with it. A parent
+is placed on a page only when it and one row of each of its non-empty child relationships fit;
+its children then fill what is left of the page, at most `child_batch_size` per relationship, and
+a relationship cut short carries its own `done: false` and `nextRecordsUrl` (a child cursor).
+The next parent page invalidates the child cursors of the previous one, as the API documents for
+`queryMore()`: a client reads a parent's remaining children before it asks for more parents.
+Cursors keep the rows they matched (rows are immutable), like a server-side query locator, and
+an org keeps a bounded number open.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from nuesync.sandbox.salesforce.values import to_json
 
 MAX_OFFSET = 2000
 _MAX_CHILD_CURSORS = 5000
+_PARENT_LOCATOR, _CHILD_LOCATOR = "01g", "0r8"  # key prefixes of query locators for parent and child results
 
 
 @dataclass
@@ -51,11 +60,23 @@ class SubPlan:
 
 
 @dataclass
+class Batch:
+    """One page being filled: how many more records it may hold, and the child cursors it opened."""
+
+    remaining: int
+    child_locators: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Cursor:
+    """Matched rows and how to show them; `fits(row, room)` says whether a row may still join a page."""
+
     rows: list[Row]
-    render: Callable[[Row], dict[str, Any]]
+    render: Callable[[Row, Batch], dict[str, Any]]
     batch_size: int
     endpoint: str
+    fits: Callable[[Row, int], bool] = lambda _row, room: room > 0
+    child_locators: list[str] = field(default_factory=list)  # opened by the page served last
 
 
 class QueryEngine:
@@ -78,17 +99,21 @@ class QueryEngine:
         rows = self._run(plan, self.store.rows(plan.otype.name, include_deleted))
         if plan.counts:
             return self._count_result(plan, rows)
-        cursor = Cursor(rows, lambda row: self._render(plan.node, plan.otype.name, row, version, include_deleted),
-                        batch_size or self.batch_size, endpoint)
-        return self._page(cursor, 0, version, self._cursors, "01g")
+        node, obj = plan.node, plan.otype.name
+        cursor = Cursor(rows, lambda row, batch: self._render(node, obj, row, version, include_deleted, batch),
+                        batch_size or self.batch_size, endpoint,
+                        fits=lambda row, room: room >= self._records_needed(node, row, room, include_deleted))
+        return self._page(cursor, 0, version, self._cursors, _PARENT_LOCATOR)
 
     def more(self, token: str, *, version: str) -> dict[str, Any]:
         locator, _, offset_text = token.rpartition("-")
-        cursors = self._child_cursors if locator.startswith("0r8") else self._cursors
+        cursors = self._child_cursors if locator.startswith(_CHILD_LOCATOR) else self._cursors
         cursor = cursors.get(locator)
         if cursor is None or not offset_text.isdigit() or int(offset_text) > len(cursor.rows):
             raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         cursors.move_to_end(locator)
+        for child in cursor.child_locators:
+            self._child_cursors.pop(child, None)
         return self._page(cursor, int(offset_text), version, cursors, locator[:3], locator)
 
     # --- planning ----------------------------------------------------------------------------
@@ -185,10 +210,15 @@ class QueryEngine:
             record[alias] = sum(1 for row in rows if row.get(counted.name) is not None)
         return {"totalSize": 1, "done": True, "records": [record]}
 
-    def _render(self, node: Node, obj: str, row: Row, version: str, include_deleted: bool) -> dict[str, Any]:
+    def _render(self, node: Node, obj: str, row: Row, version: str, include_deleted: bool,
+                batch: Batch | None = None) -> dict[str, Any]:
+        """One record; child subqueries take their inline rows from `batch` (parent lookups count for nothing)."""
         url = f"/services/data/v{version}/sobjects/{obj}/{row['Id']}"
         out: dict[str, Any] = {"attributes": {"type": obj, "url": url}}
         fields = self.store.schema.objects[obj].fields
+        child_rows = {key: self._child_rows(entry, row, include_deleted)
+                      for key, entry in node.entries.items() if isinstance(entry, SubPlan)}
+        waiting = sum(1 for rows in child_rows.values() if rows)  # relationships still owed a row on this page
         for key, entry in node.entries.items():
             if isinstance(entry, Field):
                 if entry is POLYMORPHIC_TYPE:
@@ -196,7 +226,9 @@ class QueryEngine:
                 else:
                     out[key] = to_json(entry, self.store.value(obj, row, entry.name)) if entry.name in fields else None
             elif isinstance(entry, SubPlan):
-                out[key] = self._children(entry, row, version, include_deleted)
+                assert batch is not None  # subqueries exist only at the top level, which is paged
+                waiting -= bool(child_rows[key])
+                out[key] = self._children(entry, child_rows[key], version, include_deleted, batch, keep=waiting)
             else:
                 hop, child_node = entry
                 parent_id = row.get(hop.name)
@@ -205,26 +237,78 @@ class QueryEngine:
                                                                    include_deleted)
         return out
 
-    def _children(self, sub: SubPlan, parent: Row, version: str, include_deleted: bool) -> dict[str, Any] | None:
-        child = sub.plan.otype.name
-        rows = self._run(sub.plan, self.store.children(child, sub.child_field, parent["Id"], include_deleted))
+    def _child_rows(self, sub: SubPlan, parent: Row, include_deleted: bool) -> list[Row]:
+        return self._run(sub.plan, self.store.children(sub.plan.otype.name, sub.child_field, parent["Id"],
+                                                       include_deleted))
+
+    def _records_needed(self, node: Node, row: Row, room: int, include_deleted: bool) -> int:
+        """The fewest records `row` takes on a page: itself and one row of each non-empty child relationship.
+
+        The child rows are only looked at when the page is nearly full, so a page with room to
+        spare costs nothing extra.
+        """
+        subplans = [entry for entry in node.entries.values() if isinstance(entry, SubPlan)]
+        if room > len(subplans):
+            return 1
+        return 1 + sum(1 for sub in subplans if self._child_rows(sub, row, include_deleted))
+
+    def _children(self, sub: SubPlan, rows: list[Row], version: str, include_deleted: bool, batch: Batch,
+                  keep: int) -> dict[str, Any] | None:
+        """A child relationship's inline rows: as many as the page has room for, leaving `keep` records
+        for the parent's later relationships, and at most `child_batch_size`."""
         if not rows:
             return None
-        cursor = Cursor(rows, lambda row: self._render(sub.plan.node, child, row, version, include_deleted),
+        child = sub.plan.otype.name
+        cursor = Cursor(rows, lambda row, _batch: self._render(sub.plan.node, child, row, version, include_deleted),
                         self.child_batch_size, "query")
-        return self._page(cursor, 0, version, self._child_cursors, "0r8")
+        records, end = self._fill(cursor, 0, batch, keep)
+        locator = None
+        if end < len(rows):
+            locator = self._open(cursor, self._child_cursors, _CHILD_LOCATOR, _MAX_CHILD_CURSORS)
+            batch.child_locators.append(locator)
+        return self._result(cursor, records, end, version, locator)
 
     def _page(self, cursor: Cursor, offset: int, version: str, cursors: OrderedDict[str, Cursor], prefix: str,
               locator: str | None = None) -> dict[str, Any]:
-        end = offset + cursor.batch_size
+        """A page served by `/query` or a `nextRecordsUrl`: at most `batch_size` records, children included."""
+        batch = Batch(cursor.batch_size)
+        records, end = self._fill(cursor, offset, batch)
+        cursor.child_locators = batch.child_locators
+        if locator is None and end < len(cursor.rows):
+            limit = self.max_cursors if cursors is self._cursors else _MAX_CHILD_CURSORS
+            locator = self._open(cursor, cursors, prefix, limit)
+        return self._result(cursor, records, end, version, locator)
+
+    @staticmethod
+    def _fill(cursor: Cursor, offset: int, batch: Batch, keep: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Render rows from `offset` while the page has room beyond `keep`; returns them and the offset
+        after the last. `fits` is not asked about the first row, so paging always moves forward.
+        """
+        records: list[dict[str, Any]] = []
+        end, stop = offset, min(len(cursor.rows), offset + cursor.batch_size)
+        while end < stop and batch.remaining > keep:
+            row = cursor.rows[end]
+            if records and not cursor.fits(row, batch.remaining):
+                break
+            batch.remaining -= 1
+            records.append(cursor.render(row, batch))
+            end += 1
+        return records, end
+
+    @staticmethod
+    def _open(cursor: Cursor, cursors: OrderedDict[str, Cursor], prefix: str, limit: int) -> str:
+        """Keep `cursor` under a new locator; the org forgets its oldest cursors beyond `limit`."""
+        locator = random_id(prefix)
+        cursors[locator] = cursor
+        while len(cursors) > limit:
+            cursors.popitem(last=False)
+        return locator
+
+    @staticmethod
+    def _result(cursor: Cursor, records: list[dict[str, Any]], end: int, version: str,
+                locator: str | None) -> dict[str, Any]:
         page: dict[str, Any] = {"totalSize": len(cursor.rows), "done": end >= len(cursor.rows)}
         if not page["done"]:
-            if locator is None:
-                locator = random_id(prefix)
-                cursors[locator] = cursor
-                limit = self.max_cursors if cursors is self._cursors else _MAX_CHILD_CURSORS
-                while len(cursors) > limit:
-                    cursors.popitem(last=False)
             page["nextRecordsUrl"] = f"/services/data/v{version}/{cursor.endpoint}/{locator}-{end}"
-        page["records"] = [cursor.render(row) for row in cursor.rows[offset:end]]
+        page["records"] = records
         return page

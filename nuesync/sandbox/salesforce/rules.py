@@ -29,6 +29,8 @@ WRONG_PRICE_BOOK = (
     "field integrity exception: PricebookEntryId (pricebook entry is in a different pricebook than the one "
     "assigned to the Order, or Order has no pricebook assigned)"
 )
+# The order product fields Order.TotalAmount sums (Quantity × UnitPrice per product).
+ORDER_TOTAL_INPUTS = frozenset({"Quantity", "UnitPrice"})
 
 
 @dataclass
@@ -161,8 +163,18 @@ def _item_deletable(store: Store, row: Row) -> None:
         raise record_error("ENTITY_IS_LOCKED", LOCKED_ORDER)
 
 
-def _item_touches_order(ctx: WriteContext) -> None:
-    ctx.store.touch("Order", ctx.new["OrderId"])
+def _item_changes_order_total(ctx: WriteContext) -> None:
+    """Bump the order's modstamps only when its `TotalAmount` roll-up is recalculated.
+
+    Salesforce saves a parent again when a roll-up summary over its children is recalculated:
+    when a child is inserted or deleted, or a field the roll-up sums (an order product's
+    `Quantity` or `UnitPrice`) changes. Editing any other field of an order product (dates,
+    description, custom fields) leaves the order's `LastModifiedDate` and `SystemModstamp` alone.
+    """
+    inserted = ctx.old is None
+    deleted = bool(ctx.new.get("IsDeleted")) and not (ctx.old or {}).get("IsDeleted")
+    if inserted or deleted or ctx.changed & ORDER_TOTAL_INPUTS:
+        ctx.store.touch("Order", ctx.new["OrderId"])
 
 
 def _standard_book_id(store: Store) -> str | None:
@@ -204,7 +216,7 @@ RULES: dict[str, ObjectRules] = {
     "OrderItem": ObjectRules(
         before_insert=(_item_order_is_draft, _item_entry_matches_order, _item_values),
         before_update=(_item_order_is_draft, _item_values),
-        after_write=(_item_touches_order,),
+        after_write=(_item_changes_order_total,),
         before_delete=(_item_deletable,),
     ),
     "PricebookEntry": ObjectRules(before_insert=(_entry_has_standard_price,)),

@@ -32,6 +32,9 @@ class SalesforceSandbox:
     `order_statuses` is the org's Order Status picklist (label → StatusCode); the default is
     Draft → Draft, Activated → Activated. `edit_activated_orders` grants the integration user the
     Edit Activated Orders permission (off: an activated order's fields are locked).
+    `query_batch_size` is the records a query page holds, child rows inline included (2,000, as
+    in an org; tests may set it lower than the 200 a client can ask for), and `child_batch_size`
+    the child rows one relationship shows inline before it pages on.
     """
 
     def __init__(
@@ -45,11 +48,13 @@ class SalesforceSandbox:
         edit_activated_orders: bool = False,
         clock: Callable[[], dt.datetime] = utc_now,
         max_query_cursors: int = 10,
+        first_record_number: int = 1,
     ) -> None:
         self.api_version = api_version
         self._credentials = Credentials.generate()
         self._sessions = Sessions(self._credentials)
-        self.store = Store(build_schema(order_statuses), clock, OrgSettings(edit_activated_orders))
+        self.store = Store(build_schema(order_statuses), clock, OrgSettings(edit_activated_orders),
+                           first_record_number)
         self.engine = QueryEngine(self.store, query_batch_size, child_batch_size, max_query_cursors)
         self.faults = Faults()
         self.app = SalesforceApp(self.store, self.engine, self._sessions, self.faults, api_version,
@@ -202,9 +207,13 @@ class SalesforceSandbox:
             return result
 
     def _create_org_records(self, order_statuses: Mapping[str, str]) -> None:
-        """What every org has before anyone writes: the standard price book and the status picklist."""
+        """What every org has before anyone writes: itself, the standard price book and the status picklist."""
         now = self.store.clock()
         system = {"IsDeleted": False, "CreatedDate": now, "LastModifiedDate": now, "SystemModstamp": now}
+        self.store.put("Organization", {"Id": self.org_id, "Name": "nuesync sandbox org",
+                                        "OrganizationType": "Developer Edition", "IsSandbox": True,
+                                        "InstanceName": "LOCAL", "DefaultLocaleSidKey": "en_US",
+                                        "TimeZoneSidKey": "GMT", **system})
         self.store.put("Pricebook2", {"Id": self.store.new_id("Pricebook2"), "Name": "Standard Price Book",
                                       "IsActive": True, "IsStandard": True, **system})
         first_draft = next(label for label, code in order_statuses.items() if code == "Draft")

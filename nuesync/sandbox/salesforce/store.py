@@ -37,11 +37,12 @@ def utc_now() -> dt.datetime:
 
 
 class Store:
-    def __init__(self, schema: Schema, clock: Clock = utc_now, settings: OrgSettings | None = None) -> None:
+    def __init__(self, schema: Schema, clock: Clock = utc_now, settings: OrgSettings | None = None,
+                 first_record_number: int = 1) -> None:
         self.schema = schema
         self.clock = clock
         self.settings = settings or OrgSettings()
-        self.ids = IdFactory()
+        self.ids = IdFactory(first_record_number)
         self.lock = threading.RLock()
         self.tables: dict[str, dict[str, Row]] = {name: {} for name in schema.objects}
         self._unique: dict[tuple[str, str], dict[str, str]] = {

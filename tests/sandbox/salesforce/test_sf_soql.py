@@ -179,7 +179,8 @@ def test_positioned_error_message_has_row_and_column(client):
 
 
 def test_parent_and_child_paging_with_next_records_url():
-    org = SalesforceSandbox(query_batch_size=2, child_batch_size=2)
+    """Pages of 5 records counting children, at most 2 children inline: A+2, then B+1 fills the page."""
+    org = SalesforceSandbox(query_batch_size=5, child_batch_size=2)
     org.seed_synthetic(5, lines_per_order=3)
     with org.serve() as running:
         session = _session(running)
@@ -193,6 +194,8 @@ def test_parent_and_child_paging_with_next_records_url():
     assert first["nextRecordsUrl"].startswith(f"/services/data/v{VERSION}/query/01g")
     assert first["nextRecordsUrl"].endswith("-2")
     assert (child["totalSize"], child["done"], len(child["records"])) == (3, False, 2)
+    assert child["nextRecordsUrl"].startswith(f"/services/data/v{VERSION}/query/0r8")
+    assert len(first["records"][1]["OrderItems"]["records"]) == 1
     assert (more_children["done"], len(more_children["records"])) == (True, 1)
     assert {r["Id"] for r in child["records"]}.isdisjoint(r["Id"] for r in more_children["records"])
     assert len(everything["records"]) == 5
