@@ -8,6 +8,7 @@ person reading it is usually fixing a cron job at a terminal.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -16,12 +17,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from nuesync.errors import ConfigError, MissingSecretError
-from nuesync.mapping import DEFAULTS, CustomField, FieldMapping, MappedObject
+from nuesync.mapping import (
+    DEFAULTS,
+    CustomField,
+    FieldMapping,
+    MappedObject,
+    custom_name_problem,
+    field_name_problem,
+    override_name_problem,
+)
 from nuesync.model import System
 
 CONFIG_FILENAME = "nuesync.toml"
@@ -32,18 +43,89 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_FIELD_PROBLEM = "field_problem"
+
+
+def _field_problem(field: tuple[str, ...], problem: str) -> PydanticCustomError:
+    """A check across fields, pinned to the one key it is about so the message names that key's line."""
+    return PydanticCustomError(_FIELD_PROBLEM, "{problem}", {"problem": problem, "field": field})
+
+
+def unreadable_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file (None when it can)."""
+    try:
+        if not path.exists():
+            return "no such file"
+        if not path.is_file():
+            return "not a file"
+    except OSError as exc:  # a name too long for the file system, for one
+        return f"not a usable path ({exc.strerror})"
+    if not os.access(path, os.R_OK):
+        return "not readable by this user"
+    return None
+
+
+def _readable_ca_bundle(value: Path | None) -> Path | None:
+    """A missing bundle would otherwise surface mid-run as a crash inside the HTTP library."""
+    if value is not None and (problem := unreadable_file(value)):
+        raise ValueError(f"{problem}; expected a readable PEM file of CA certificates")
+    return value
+
+
+def _is_http_url(value: str) -> bool:
+    """Absolute http(s) with a host, and a valid port if it names one."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class NueSettings(_Section):
     """`[nue]`: where the Nue API is and which env var holds its key."""
 
     base_url: str = "https://api.nue.io"
     api_key_env: str = "NUE_API_KEY"
+    allow_insecure_http: StrictBool = False
+    ca_bundle: Path | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_concurrency: int = Field(default=8, ge=1, le=64)
     max_retries: int = Field(default=5, ge=0, le=20)
     page_size: int = Field(default=1000, ge=1, le=10000)
 
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        if not _is_http_url(value):
+            raise ValueError("expected an absolute http(s) URL with a host, like 'https://api.nue.io'")
+        return value
+
+    _ca_bundle_readable = field_validator("ca_bundle")(_readable_ca_bundle)
+
+    @model_validator(mode="after")
+    def _key_never_in_clear(self) -> NueSettings:
+        """Every request carries the API key in a header: plain HTTP shows it to anyone on the path."""
+        parts = urlsplit(self.base_url)
+        if parts.scheme == "http" and not self.allow_insecure_http and not _is_loopback(parts.hostname or ""):
+            raise _field_problem(
+                ("base_url",),
+                "plain http:// would send the Nue API key in clear text; use https://, or set "
+                "nue.allow_insecure_http = true if the network to this host is trusted",
+            )
+        return self
+
     def api_key(self, environ: Mapping[str, str] | None = None) -> str:
-        return read_secret(self.api_key_env, "nue.api_key_env", environ)
+        return read_secret(self.api_key_env, "nue.api_key_env", environ, header=True)
 
 
 class SalesforceAuth(StrEnum):
@@ -59,6 +141,9 @@ _AUTH_SECRETS: dict[SalesforceAuth, tuple[str, ...]] = {
     SalesforceAuth.CLIENT_CREDENTIALS: ("client_id_env", "client_secret_env"),
     SalesforceAuth.JWT: ("username_env", "client_id_env", "private_key_env"),
 }
+
+
+_HEADER_SECRETS = frozenset({"session_id_env"})
 
 
 class SalesforceSettings(_Section):
@@ -86,22 +171,28 @@ class SalesforceSettings(_Section):
             raise ValueError(f"expected an API version like '62.0', got {value!r}")
         return value
 
+    _ca_bundle_readable = field_validator("ca_bundle")(_readable_ca_bundle)
+
     def secret_keys(self) -> tuple[str, ...]:
         """The `*_env` keys the chosen auth method reads."""
         return _AUTH_SECRETS[self.auth]
 
     def secrets(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The auth method's secrets by key (`password_env` → value), or a MissingSecretError."""
+        """The auth method's secrets by key (`password_env` → value), or a MissingSecretError.
+
+        The session id travels in the `Authorization` header, so it must be sendable there.
+        """
         return {
-            key: read_secret(getattr(self, key), f"salesforce.{key}", environ) for key in self.secret_keys()
+            key: read_secret(getattr(self, key), f"salesforce.{key}", environ, header=key in _HEADER_SECRETS)
+            for key in self.secret_keys()
         }
 
 
 class SyncSettings(_Section):
     """`[sync]`: the rules a run follows and where it keeps its journal."""
 
-    draft_sync: bool = True
-    create_missing_customers: bool = False
+    draft_sync: StrictBool = True
+    create_missing_customers: StrictBool = False
     activated_status: str = "Activated"
     draft_status: str = "Draft"
     state_path: Path | None = None
@@ -118,6 +209,27 @@ class CustomFieldSettings(_Section):
     nue: str
     type: Literal["string", "number", "date", "boolean"] = "string"
 
+    @field_validator("name")
+    @classmethod
+    def _canonical_name(cls, value: str) -> str:
+        return _valid(value, custom_name_problem(value))
+
+    @field_validator("salesforce")
+    @classmethod
+    def _salesforce_name(cls, value: str) -> str:
+        return _valid(value, field_name_problem(System.SALESFORCE, value))
+
+    @field_validator("nue")
+    @classmethod
+    def _nue_name(cls, value: str) -> str:
+        return _valid(value, field_name_problem(System.NUE, value))
+
+
+def _valid(value: str, problem: str | None) -> str:
+    if problem:
+        raise ValueError(problem)
+    return value
+
 
 class MappingSettings(_Section):
     """`[mapping.*]`: overrides of the default field tables (keys are canonical field paths)."""
@@ -125,6 +237,18 @@ class MappingSettings(_Section):
     salesforce: dict[MappedObject, dict[str, str]] = Field(default_factory=dict)
     nue: dict[MappedObject, dict[str, str]] = Field(default_factory=dict)
     custom_fields: list[CustomFieldSettings] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_are_api_names(self) -> MappingSettings:
+        """Override values reach SOQL and GraphQL as text: each must be a bare API name."""
+        for system in System:
+            overrides: dict[MappedObject, dict[str, str]] = getattr(self, system.value)
+            for obj, table in overrides.items():
+                for key, name in table.items():
+                    problem = override_name_problem(system, obj, key, name)
+                    if problem:
+                        raise _field_problem((system.value, obj.value, key), problem)
+        return self
 
 
 class Settings(_Section):
@@ -137,6 +261,16 @@ class Settings(_Section):
         overrides = {System.SALESFORCE: self.mapping.salesforce, System.NUE: self.mapping.nue}
         custom = tuple(CustomField(**c.model_dump()) for c in self.mapping.custom_fields)
         return FieldMapping.build(overrides, custom)
+
+    def secret_values(self, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """The secret values this config names that are set in `environ`: what a `Redactor` must mask.
+
+        The Nue API key and the Salesforce secrets of the chosen auth method; unset ones are skipped.
+        """
+        environ = os.environ if environ is None else environ
+        salesforce = (getattr(self.salesforce, key) for key in self.salesforce.secret_keys())
+        names = [self.nue.api_key_env, *salesforce]
+        return tuple(environ[name] for name in names if environ.get(name))
 
 
 @dataclass(frozen=True)
@@ -156,7 +290,8 @@ class LoadedConfig:
         return "file"
 
 
-def read_secret(env_name: str, key: str, environ: Mapping[str, str] | None = None) -> str:
+def read_secret(env_name: str, key: str, environ: Mapping[str, str] | None = None, *, header: bool = False) -> str:
+    """A secret's value from the environment; `header` when it will be sent as an HTTP header value."""
     environ = os.environ if environ is None else environ
     value = environ.get(env_name, "")
     if not value:
@@ -164,7 +299,22 @@ def read_secret(env_name: str, key: str, environ: Mapping[str, str] | None = Non
             f"the environment variable {env_name} is not set (named by {key} in the config); "
             f"export {env_name}=… before running nuesync"
         )
+    if header:
+        _check_header_value(value, env_name, key)
     return value
+
+
+def _check_header_value(value: str, env_name: str, key: str) -> None:
+    """HTTP header values are printable ASCII without surrounding blanks; name the variable, never the value."""
+    where = f"the environment variable {env_name} (named by {key})"
+    position = next((i for i, char in enumerate(value, start=1) if not " " <= char <= "~"), None)
+    if position is not None:
+        raise ConfigError(
+            f"{where} has a character at position {position} that cannot be sent in an HTTP header "
+            "(only printable ASCII can); check it for a copy-paste or encoding mistake"
+        )
+    if value != value.strip():
+        raise ConfigError(f"{where} starts or ends with a space; remove it")
 
 
 def user_config_path() -> Path:
@@ -253,6 +403,8 @@ def _describe(err: Mapping[str, Any], raw: dict[str, Any], text: str, path: Path
     where = _where(path, text, loc)
     if err["type"] == "missing":
         return f"{where}: '{dotted}' is required"
+    if err["type"] == _FIELD_PROBLEM:
+        return _describe_field_problem(err, raw, text, path)
     expected = next((word for prefix, word in _EXPECTED.items() if err["type"].startswith(prefix)), None)
     if err["type"] in {"enum", "literal_error"}:
         expected = err["msg"].removeprefix("Input should be ")
@@ -260,6 +412,11 @@ def _describe(err: Mapping[str, Any], raw: dict[str, Any], text: str, path: Path
         detail = err["msg"].removeprefix("Value error, ")
         return f"{where}: '{dotted}': {detail} (got {value!r})"
     return f"{where}: '{dotted}' must be {expected}, got {value!r}"
+
+
+def _describe_field_problem(err: Mapping[str, Any], raw: dict[str, Any], text: str, path: Path) -> str:
+    loc = [*(str(p) for p in err["loc"]), *err["ctx"]["field"]]
+    return f"{_where(path, text, loc)}: '{'.'.join(loc)}': {err['msg']} (got {_value_at(raw, loc)!r})"
 
 
 def _model_at(loc: list[str]) -> type[BaseModel] | None:

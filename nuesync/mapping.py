@@ -9,6 +9,7 @@ never spell a mapped field name themselves.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -125,6 +126,44 @@ DEFAULTS: dict[System, dict[MappedObject, Table]] = {
     System.NUE: DEFAULT_NUE,
 }
 
+# Field names reach SOQL queries and GraphQL selections as text, so a name must be a bare API
+# name: anything else ("Region__c FROM Order --") would rewrite the query. A dotted path is
+# allowed only where the default field is one (a relationship path), never in a custom field.
+SALESFORCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+_NAME_SHAPES: dict[System, tuple[re.Pattern[str], str]] = {
+    System.SALESFORCE: (
+        SALESFORCE_NAME,
+        "a Salesforce API name: a letter, then letters, digits or underscores (like 'Region__c')",
+    ),
+    System.NUE: (
+        GRAPHQL_NAME,
+        "a GraphQL name: a letter or underscore, then letters, digits or underscores (like 'region')",
+    ),
+}
+CUSTOM_NAME_SHAPE = "a name of letters, digits and underscores, not starting with a digit (like 'region')"
+
+
+def field_name_problem(system: System, name: str, *, dotted: bool = False) -> str | None:
+    """What a valid field name of `system` looks like, when `name` is not one (None when it is)."""
+    pattern, shape = _NAME_SHAPES[system]
+    parts = name.split(".") if dotted else [name]
+    if all(pattern.fullmatch(part) for part in parts):
+        return None
+    return f"expected {shape}{', or a dotted path of such names' if dotted else ''}"
+
+
+def override_name_problem(system: System, obj: MappedObject, key: str, name: str) -> str | None:
+    """`field_name_problem` for an override of a default entry: dotted only where the default is."""
+    return field_name_problem(system, name, dotted="." in DEFAULTS[system][obj].get(key, ""))
+
+
+def custom_name_problem(name: str) -> str | None:
+    """A custom field's canonical name is shown in diffs and keys its values: an identifier."""
+    return None if GRAPHQL_NAME.fullmatch(name) else f"expected {CUSTOM_NAME_SHAPE}"
+
+
 CustomType = Literal["string", "number", "date", "boolean"]
 
 
@@ -162,7 +201,7 @@ class FieldMapping:
         overrides: dict[System, dict[MappedObject, dict[str, str]]] | None = None,
         custom_fields: tuple[CustomField, ...] = (),
     ) -> FieldMapping:
-        """Lay overrides on the defaults; keys were checked against the defaults by `config`."""
+        """Lay overrides on the defaults; keys and names were checked by `config`."""
         overrides = overrides or {}
         merged = {
             system: {

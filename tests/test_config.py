@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nuesync.config import find_config, load_config
+from nuesync.config import MappingSettings, Settings, find_config, load_config
 from nuesync.errors import ConfigError, ExitCode, MissingSecretError
 from nuesync.mapping import MappedObject
 from nuesync.model import System
@@ -38,7 +38,7 @@ def test_the_example_config_loads_and_sets_every_key() -> None:
                   for key in table}
     model_keys = {f"{section}.{key}" for section in ("nue", "salesforce", "sync")
                   for key in type(getattr(settings, section)).model_fields}
-    commented_out = {"salesforce.ca_bundle", "sync.state_path"}
+    commented_out = {"nue.ca_bundle", "salesforce.ca_bundle", "sync.state_path"}
     assert model_keys - documented == commented_out
     text = (REPO / "nuesync.example.toml").read_text()
     for key in commented_out:
@@ -142,3 +142,139 @@ def test_cli_config_error_exits_with_usage_code(tmp_path: Path) -> None:
     result = invoke(["--config", str(path), "config", "check"])
     assert result.code == ExitCode.USAGE
     assert result.stderr.startswith(f"error: {path}:2: 'nue.timeout_seconds'")
+
+
+def _bool_keys() -> list[str]:
+    """Every bool setting of every section, so a new one cannot slip in as a lax bool."""
+    return [
+        f"{section}.{name}"
+        for section, field in Settings.model_fields.items()
+        if field.annotation is not MappingSettings and field.annotation is not None
+        for name, inner in field.annotation.model_fields.items()
+        if inner.annotation is bool
+    ]
+
+
+def test_the_bool_settings_are_the_known_ones() -> None:
+    assert set(_bool_keys()) == {"nue.allow_insecure_http", "sync.draft_sync", "sync.create_missing_customers"}
+
+
+@pytest.mark.parametrize("key", _bool_keys())
+@pytest.mark.parametrize("value", ['"yes"', "1", '"true"', "0"])
+def test_bool_settings_take_only_true_or_false(tmp_path: Path, key: str, value: str) -> None:
+    section, name = key.split(".")
+    path = write(tmp_path, f"[{section}]\n{name} = {value}\n")
+    shown = repr(value.strip('"')) if value.startswith('"') else value
+    assert config_error(path) == f"{path}:2: '{key}' must be true or false, got {shown}"
+
+
+@pytest.mark.parametrize("url", ["api.nue.io", "ftp://api.nue.io", "https://", "/v1", "https://api.nue.io:99999"])
+def test_nue_base_url_must_be_an_absolute_http_url(tmp_path: Path, url: str) -> None:
+    path = write(tmp_path, f'[nue]\napi_key_env = "K"\nbase_url = "{url}"\n')
+    assert config_error(path) == (
+        f"{path}:3: 'nue.base_url': expected an absolute http(s) URL with a host, like 'https://api.nue.io' "
+        f"(got '{url}')"
+    )
+
+
+def test_plain_http_to_another_host_is_refused_naming_the_key_and_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, '[nue]\ntimeout_seconds = 5.0\nbase_url = "http://nue.internal.example"\n')
+    message = config_error(path)
+    assert message.startswith(f"{path}:3: 'nue.base_url': plain http:// would send the Nue API key in clear text")
+    assert "nue.allow_insecure_http = true" in message
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.20.30.40", "[::1]"])
+def test_plain_http_to_this_machine_is_allowed(tmp_path: Path, host: str) -> None:
+    path = write(tmp_path, f'[nue]\nbase_url = "http://{host}:8080"\n')
+    assert load_config(path).settings.nue.base_url == f"http://{host}:8080"
+
+
+def test_allow_insecure_http_permits_plain_http(tmp_path: Path) -> None:
+    path = write(tmp_path, '[nue]\nbase_url = "http://nue.lab.example"\nallow_insecure_http = true\n')
+    assert load_config(path).settings.nue.allow_insecure_http is True
+
+
+@pytest.mark.parametrize("section", ["nue", "salesforce"])
+def test_a_ca_bundle_that_does_not_exist_names_the_key_and_the_path(tmp_path: Path, section: str) -> None:
+    missing = tmp_path / "corp-ca.pem"
+    path = write(tmp_path, f'[{section}]\nca_bundle = "{missing}"\n')
+    assert config_error(path) == (
+        f"{path}:2: '{section}.ca_bundle': no such file; expected a readable PEM file of CA certificates "
+        f"(got '{missing}')"
+    )
+
+
+def test_a_ca_bundle_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[salesforce]\nca_bundle = "{tmp_path}"\n')
+    assert "'salesforce.ca_bundle': not a file" in config_error(path)
+
+
+def test_config_check_reports_a_missing_ca_bundle(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[nue]\nca_bundle = "{tmp_path / "gone.pem"}"\n')
+    result = invoke(["--config", str(path), "config", "check"])
+    assert result.code == ExitCode.USAGE
+    assert "'nue.ca_bundle': no such file" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["clé-1234", "key✓1234", "key-1234\n", "\tkey-1234"])
+def test_a_header_secret_that_http_cannot_carry_names_the_variable_not_the_value(tmp_path: Path, value: str) -> None:
+    settings = load_config(write(tmp_path, "")).settings
+    for read in (
+        lambda: settings.nue.api_key({"NUE_API_KEY": value}),
+        lambda: settings.salesforce.secrets({"SF_SESSION_ID": value}),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            read()
+        assert caught.value.exit_code == ExitCode.USAGE
+        assert "NUE_API_KEY" in caught.value.message or "SF_SESSION_ID" in caught.value.message
+        assert value.strip() not in caught.value.message
+
+
+def test_secrets_sent_in_a_body_may_hold_any_character(tmp_path: Path) -> None:
+    settings = load_config(write(tmp_path, '[salesforce]\nauth = "password"\n')).settings
+    env = {"SF_USERNAME": "zoë@acme.example", "SF_PASSWORD": "pass✓wörd", "SF_SECURITY_TOKEN": "tok"}
+    assert settings.salesforce.secrets(env)["password_env"] == "pass✓wörd"
+
+
+def test_secret_values_are_those_of_the_configured_variables_that_are_set(tmp_path: Path) -> None:
+    settings = load_config(write(tmp_path, '[salesforce]\nauth = "client_credentials"\n')).settings
+    env = {"NUE_API_KEY": "nue-key", "SF_CLIENT_ID": "client", "SF_SESSION_ID": "not-this-method", "OTHER": "x"}
+    assert settings.secret_values(env) == ("nue-key", "client")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("salesforce", "Region__c FROM Order --", "a Salesforce API name"),
+        ("salesforce", "_Region__c", "a Salesforce API name"),
+        ("salesforce", "Account.Region__c", "a Salesforce API name"),
+        ("nue", "region { id }", "a GraphQL name"),
+        ("nue", "9region", "a GraphQL name"),
+        ("name", "sales region", "a name of letters, digits and underscores"),
+    ],
+)
+def test_custom_field_names_must_be_api_names(tmp_path: Path, key: str, value: str, expected: str) -> None:
+    fields = {"name": "region", "salesforce": "Region__c", "nue": "region", key: value}
+    body = "\n".join(f'{k} = "{v}"' for k, v in fields.items())
+    first = '[[mapping.custom_fields]]\nobject = "order"\nname = "ok"\nsalesforce = "Ok__c"\nnue = "ok"\n'
+    path = write(tmp_path, f'{first}\n[[mapping.custom_fields]]\nobject = "line"\n{body}\n')
+    line = 9 + list(fields).index(key)
+    message = config_error(path)
+    assert message.startswith(f"{path}:{line}: 'mapping.custom_fields.1.{key}': expected {expected}")
+    assert message.endswith(f"(got '{value}')")
+
+
+@pytest.mark.parametrize(
+    ("system", "value", "expected"),
+    [
+        ("salesforce", "Name, (SELECT Id FROM User)", "a Salesforce API name"),
+        ("salesforce", "Account.Name", "a Salesforce API name"),
+        ("nue", "name } secret { key", "a GraphQL name"),
+    ],
+)
+def test_mapping_overrides_must_be_api_names(tmp_path: Path, system: str, value: str, expected: str) -> None:
+    path = write(tmp_path, f'[mapping.{system}.order]\ndescription = "Description"\nname = "{value}"\n')
+    message = config_error(path)
+    assert message.startswith(f"{path}:3: 'mapping.{system}.order.name': expected {expected}")
+    assert message.endswith(f"(got '{value}')")

@@ -3,19 +3,22 @@
 `NueHttp.send` is the single door to Nue: it adds the `nue-api-key` header, encodes JSON with
 exact Decimals, retries 429/5xx/timeouts/dropped connections with backoff and jitter (honouring
 `Retry-After`), turns 401 into an `AuthenticationError` that names the environment variable (never
-the key), and reads rate-limit headers. `select` pages a GraphQL read to its end. `run_writes`
-sends one-record writes through a bounded thread pool, so one failure never stops the others and
-an outage fails the rest fast.
+the key), reads rate-limit headers, and masks the secrets nuesync holds in every text it takes
+from an answer. `select` pages a GraphQL read to its end. `run_writes` sends one-record writes
+through a bounded thread pool, so one failure never stops the others, an outage fails the rest
+fast, and the same failure repeated `IDENTICAL_FAILURES_LIMIT` times stops the rest (`early_stop`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import ssl
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from http import HTTPStatus
@@ -24,11 +27,14 @@ from typing import Any
 import httpx
 
 from nuesync.adapters.base import ApiUsage, Outcome, WriteResult
+from nuesync.adapters.early_stop import STOPPED_EARLY, IdenticalFailures
 from nuesync.adapters.nue_api import Endpoint, NueAssumptions
 from nuesync.adapters.nue_wire import graphql_literal, json_number
 from nuesync.adapters.retry import RetryPolicy
+from nuesync.adapters.tls import nue_context
 from nuesync.config import Settings
 from nuesync.errors import ApiUnavailableError, AuthenticationError
+from nuesync.redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -55,24 +61,29 @@ def _count(data: Mapping[str, Any], root: str) -> int | None:
 
 @dataclass(frozen=True)
 class Reply:
-    """One HTTP answer, decoded once: status, JSON body (Decimals kept exact) or None."""
+    """One HTTP answer, decoded once: status, JSON body (Decimals kept exact) or None.
+
+    It carries the connection's `Redactor` so that the error it describes, wherever the adapter
+    puts it, never repeats a secret the server echoed.
+    """
 
     status: int
     body: Any
+    redactor: Redactor = field(default_factory=Redactor, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
     def error(self, api: NueAssumptions) -> tuple[str, str]:
-        """Nue's error code and a message that names the rejected field when Nue does."""
+        """Nue's error code and a message that names the rejected field when Nue does (secrets masked)."""
         body = self.body if isinstance(self.body, Mapping) else {}
         code = str(body.get(api.error_code_key) or f"HTTP_{self.status}")
         message = str(body.get(api.error_message_key) or f"Nue answered HTTP {self.status}")
         bad_field = body.get(api.error_field_key)
         if bad_field and str(bad_field) not in message:
             message = f"{message} (field {bad_field})"
-        return code, message
+        return self.redactor.text(code), self.redactor.text(message)
 
 
 class NueHttp:
@@ -95,12 +106,17 @@ class NueHttp:
         self._usage: ApiUsage | None = None
         self._lock = threading.Lock()
         self._count_rows = True
+        self._ca_bundle = nue.ca_bundle
+        environ = os.environ if environ is None else environ
+        key = nue.api_key(environ)
+        self.redactor = Redactor(settings.secret_values(environ))
         self.client = httpx.Client(
             base_url=self.base_url,
-            headers={"nue-api-key": nue.api_key(environ), "accept": "application/json"},
+            headers={"nue-api-key": key, "accept": "application/json"},
             timeout=httpx.Timeout(nue.timeout_seconds),
             limits=httpx.Limits(max_connections=nue.max_concurrency, max_keepalive_connections=nue.max_concurrency),
             transport=transport,
+            verify=nue_context(nue, environ),
         )
 
     def send(self, endpoint: Endpoint, *, record_id: str | None = None, body: Any = None) -> Reply:
@@ -116,6 +132,8 @@ class NueHttp:
             except httpx.TimeoutException:
                 failure: str | Reply = f"no answer within {self._timeout:g} s"
             except httpx.TransportError as exc:
+                if _untrusted_certificate(exc):  # retrying cannot help
+                    raise ApiUnavailableError(self._untrusted_message()) from None
                 failure = f"cannot reach Nue at {self.base_url} ({type(exc).__name__})"
             else:
                 self._note_usage(response.headers)
@@ -124,7 +142,7 @@ class NueHttp:
                         f"Nue refused the API key (HTTP 401 from {self.base_url}): check the key in the "
                         f"environment variable {self._key_env} (named by nue.api_key_env)"
                     )
-                failure = Reply(response.status_code, _decode(response))
+                failure = Reply(response.status_code, _decode(response), self.redactor)
                 if response.status_code not in self.api.retryable_statuses:
                     return failure
                 retry_after = response.headers.get("retry-after")
@@ -144,6 +162,13 @@ class NueHttp:
                 f"Nue answered {code} to {endpoint.method} {path} {attempts} times: {message}", code
             )
         raise NueUnavailableError(f"{failure}: {endpoint.method} {path} failed {attempts} times")
+
+    def _untrusted_message(self) -> str:
+        trusted = f"nue.ca_bundle ({self._ca_bundle})" if self._ca_bundle else "the CA certificates in use"
+        return (
+            f"cannot reach Nue at {self.base_url}: its TLS certificate is not trusted by {trusted}; "
+            "set nue.ca_bundle to the PEM file of the CA that issued it"
+        )
 
     def select(self, root: str, selection: str, where: Mapping[str, Any], page_size: int) -> list[Any]:
         """Every `root` row matching `where`, `page_size` rows per request, in a stable order.
@@ -190,7 +215,7 @@ class NueHttp:
                 str(error.get("message", error)) if isinstance(error, Mapping) else str(error)
                 for error in body["errors"]
             )
-            raise NueGraphQLError(f"Nue rejected the GraphQL query for {what}: {messages}")
+            raise NueGraphQLError(f"Nue rejected the GraphQL query for {what}: {self.redactor.text(messages)}")
         if not reply.ok:
             code, message = reply.error(self.api)
             raise ApiUnavailableError(f"Nue answered {code} to the GraphQL query for {what}: {message}")
@@ -214,6 +239,16 @@ class NueHttp:
         self.client.close()
 
 
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """Whether a failed connection was the server's certificate failing verification (httpx wraps it)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _decode(response: httpx.Response) -> Any:
     try:
         return json.loads(response.content, parse_float=Decimal)
@@ -234,12 +269,15 @@ class FailFast:
 
     Retrying every remaining record through a full backoff would turn an outage into an hour-long
     run; one unlucky record (a per-record 5xx) never trips it because any success resets it.
+    It also holds the batch's run of identical per-record failures (`identical`), which stops
+    the rest of the batch once it is `IDENTICAL_FAILURES_LIMIT` long.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._failures = 0
         self.reason = ""
+        self.identical = IdenticalFailures()
 
     def tripped(self) -> bool:
         with self._lock:
@@ -287,9 +325,20 @@ def run_writes(
 
 
 def _guarded(fail_fast: FailFast, key: str, write: Write) -> WriteResult:
-    """Run one write unless Nue already proved unavailable; never let one record stop the others."""
+    """Run one write unless Nue proved unavailable or the batch keeps failing the same way;
+    never let one record stop the others."""
     if fail_fast.tripped():
         return failed(key, "API_UNAVAILABLE", f"not sent: Nue is unavailable ({fail_fast.reason})")
+    if fail_fast.identical.tripped:
+        return failed(key, STOPPED_EARLY, fail_fast.identical.reason())
+    result = _attempt(fail_fast, key, write)
+    failure = (result.error_code or "FAILED") if result.outcome is Outcome.FAILED else None
+    fail_fast.identical.record(failure, result.message)
+    return result
+
+
+def _attempt(fail_fast: FailFast, key: str, write: Write) -> WriteResult:
+    """One write's result; an error that stops it becomes its failure (and may trip the fail-fast)."""
     try:
         result = write()
     except AuthenticationError as exc:

@@ -3,16 +3,19 @@
 simple-salesforce logs in with whatever the config names (session id, SOAP username/password/
 token, OAuth client credentials, JWT) on a `requests.Session` that trusts exactly the configured
 CA bundle. After that every call goes through `SalesforceConnection.send`, the one place that
-retries (503/429, `UNABLE_TO_LOCK_ROW`, dropped connections, honouring `Retry-After`), logs in
-again once on an expired session, stops on a spent API budget and reads `Sforce-Limit-Info` —
-so no read or write can forget one of them. Login is not retried: a refused or unreachable
-login is reported at once, naming where it went and which variables hold the credentials.
+retries (503/429, any 5xx on a read, `UNABLE_TO_LOCK_ROW`, dropped connections, honouring
+`Retry-After`), logs in again once on an expired session, stops on a spent API budget, reads
+`Sforce-Limit-Info` and masks the secrets it holds in any error body — so no read or write can
+forget one of them. Login is not retried: a refused or unreachable login is reported at once,
+naming where it went and which variables hold the credentials. A batch of writes stops early
+when the same per-record failure keeps repeating (`early_stop`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -22,9 +25,11 @@ from simple_salesforce.login import SalesforceLogin
 from urllib3.exceptions import NameResolutionError
 
 from nuesync.adapters.base import ApiUsage
+from nuesync.adapters.early_stop import STOPPED_EARLY, IdenticalFailures
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.salesforce_wire import dumps, loads
-from nuesync.config import SalesforceAuth, SalesforceSettings
+from nuesync.adapters.tls import configured_bundle
+from nuesync.config import SalesforceAuth, SalesforceSettings, unreadable_file
 from nuesync.errors import (
     ApiBudgetExhaustedError,
     ApiUnavailableError,
@@ -33,6 +38,7 @@ from nuesync.errors import (
     ExitCode,
     NuesyncError,
 )
+from nuesync.redact import Redactor
 
 COLLECTION_LIMIT = 200  # records per sObject Collections call
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
@@ -108,8 +114,12 @@ def _client_credentials_login(
         body = response.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):  # a gateway's error list, not an OAuth answer
+        body = {}
     if response.status_code != 200 or "access_token" not in body:
-        raise SalesforceAuthenticationFailed(body.get("error", response.status_code), body.get("error_description"))
+        raise SalesforceAuthenticationFailed(
+            body.get("error", f"HTTP_{response.status_code}"), body.get("error_description") or "no access token"
+        )
     return Salesforce(
         session_id=body["access_token"], instance_url=body["instance_url"], version=settings.api_version, session=http
     )
@@ -118,7 +128,13 @@ def _client_credentials_login(
 def _jwt_login(settings: SalesforceSettings, secrets: Mapping[str, str], http: requests.Session) -> Salesforce:
     """JWT bearer flow by simple-salesforce; the key variable holds the PEM text or a path to it."""
     key = secrets["private_key_env"]
-    pem = {"privatekey": key} if key.lstrip().startswith("-----BEGIN") else {"privatekey_file": key}
+    is_pem = key.lstrip().startswith("-----BEGIN")
+    if not is_pem and unreadable_file(Path(key)):  # never echo the value: it may be key material
+        raise ConfigError(
+            f"the environment variable {settings.private_key_env} (named by salesforce.private_key_env) holds "
+            "neither PEM text nor the path of a readable file; set it to the JWT signing key or a path to it"
+        )
+    pem = {"privatekey": key} if is_pem else {"privatekey_file": key}
     return Salesforce(
         username=secrets["username_env"],
         consumer_key=secrets["client_id_env"],
@@ -139,7 +155,13 @@ LOGINS: dict[SalesforceAuth, Login] = {
 
 
 def http_session(settings: SalesforceSettings, session: requests.Session | None = None) -> requests.Session:
-    """A session that trusts exactly the configured CA bundle: `REQUESTS_CA_BUNDLE` cannot override it."""
+    """A session that trusts exactly the configured CA bundle: `REQUESTS_CA_BUNDLE` cannot override it.
+
+    The bundle is loaded once here, so a missing or malformed file is a ConfigError naming
+    `salesforce.ca_bundle` now rather than an `OSError` from requests at the first call.
+    """
+    if settings.ca_bundle:
+        configured_bundle(settings.ca_bundle, "salesforce.ca_bundle")
     session = session or requests.Session()
     session.trust_env = False
     session.verify = str(settings.ca_bundle) if settings.ca_bundle else True
@@ -147,6 +169,16 @@ def http_session(settings: SalesforceSettings, session: requests.Session | None 
 
 
 # --- the one request path --------------------------------------------------------------------
+
+
+def _is_retryable(method: str, status: int) -> bool:
+    """Load shedding is retried on any request; another 5xx only on a read, which is safe to repeat."""
+    return status in RETRYABLE_STATUSES or (method == "GET" and status >= 500)
+
+
+def _stopped_answer(reason: str) -> dict[str, Any]:
+    """A Collections result for a record the batch did not send (see `early_stop`)."""
+    return {"success": False, "errors": [{"statusCode": STOPPED_EARLY, "message": reason, "fields": []}]}
 
 
 def _error_list(response: requests.Response) -> list[dict[str, Any]]:
@@ -181,6 +213,12 @@ def describe_error(error: Mapping[str, Any]) -> str:
     return f"{error.get('statusCode')}: {error.get('message')}{where}"
 
 
+def _unavailable(response: requests.Response, method: str, path: str) -> str:
+    """`HTTP 500 for GET query (UNKNOWN_EXCEPTION: …)`: the request and what Salesforce said."""
+    error = _error_list(response)[0]
+    return f"HTTP {response.status_code} for {method} {path} ({error.get('errorCode')}: {error.get('message')})"
+
+
 def _failure_reason(exc: requests.RequestException, timeout: float) -> str:
     if isinstance(exc, requests.Timeout):
         return f"no answer within {timeout:g} s"
@@ -207,6 +245,7 @@ class SalesforceConnection:
         self.requests_sent = 0
         self.usage: ApiUsage | None = None
         self._secrets = dict(secrets)
+        self.redactor = Redactor(self._secrets.values())
         self.client = self._login()
 
     @property
@@ -219,14 +258,15 @@ class SalesforceConnection:
         return f"{self.origin}/services/data/v{self.settings.api_version}/{path}"
 
     def _login(self) -> Salesforce:
+        """Log in; the session it yields joins the secrets masked in every error text."""
         auth = self.settings.auth
         try:
-            return LOGINS[auth](self.settings, self._secrets, self.http)
+            client = LOGINS[auth](self.settings, self._secrets, self.http)
         except SalesforceAuthenticationFailed as exc:
             variables = ", ".join(getattr(self.settings, key) for key in self.settings.secret_keys())
             raise AuthenticationError(
                 f"Salesforce refused the {auth.value} login at {login_origin(self.settings)} "
-                f"({exc.code}: {exc.auth_message}); check {variables}"
+                f"({self.redactor.text(f'{exc.code}: {exc.auth_message}')}); check {variables}"
             ) from None
         except requests.exceptions.SSLError:
             raise ApiUnavailableError(self._tls_message(login_origin(self.settings))) from None
@@ -235,6 +275,8 @@ class SalesforceConnection:
             raise ApiUnavailableError(
                 f"cannot reach the Salesforce login at {login_origin(self.settings)}: {reason}"
             ) from None
+        self.redactor = self.redactor.with_secrets(client.session_id)
+        return client
 
     def _renew_session(self) -> None:
         if self.settings.auth is SalesforceAuth.SESSION:
@@ -268,8 +310,9 @@ class SalesforceConnection:
     ) -> requests.Response:
         """One API request with retries, one re-login and limit tracking; returns the final response.
 
-        A 4xx the caller can attribute to records (a failed upsert, a query error) is returned,
-        not raised: only "stop the run" conditions raise.
+        A 4xx the caller can attribute to records (a failed upsert, a query error), or a 500 to a
+        write (not repeated: it may have landed), is returned, not raised: only "stop the run"
+        conditions raise. Secrets in an error body are already masked.
         """
         attempt, renewed = 0, False
         while True:
@@ -292,6 +335,7 @@ class SalesforceConnection:
                 continue
             self.requests_sent += 1
             self._track_usage(response)
+            self._mask_error_body(response)
             if response.status_code == 401:
                 if renewed:
                     raise AuthenticationError(f"Salesforce at {self.origin} rejected a freshly issued session")
@@ -301,9 +345,10 @@ class SalesforceConnection:
             codes = (
                 {error.get("errorCode") for error in _error_list(response)} if response.status_code >= 400 else set()
             )
-            if response.status_code in RETRYABLE_STATUSES:
-                reason = f"HTTP {response.status_code} for {method} {path}"
-                attempt = self._wait_or_give_up(attempt, reason, response.headers.get("Retry-After"))
+            if _is_retryable(method, response.status_code):
+                attempt = self._wait_or_give_up(
+                    attempt, _unavailable(response, method, path), response.headers.get("Retry-After")
+                )
                 continue
             if "REQUEST_LIMIT_EXCEEDED" in codes:
                 used = f" ({self.usage.used}/{self.usage.limit} calls used)" if self.usage else ""
@@ -316,11 +361,27 @@ class SalesforceConnection:
                 continue
             return response
 
+    def _mask_error_body(self, response: requests.Response) -> None:
+        """Mask secrets in an error body before anyone reads it: its codes and messages end up in
+        exception texts and per-record results, built here and by the adapter (`response_error`).
+        requests keeps a read body in `_content`; replacing it is how the masked text is what they read."""
+        if response.status_code >= 400 and response.content:
+            masked = self.redactor.text(response.content.decode("utf-8", errors="replace"))
+            response._content = masked.encode("utf-8")
+
     def request(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: str | None = None
     ) -> Any:
-        """`send`, then the parsed JSON body; an error answer raises `SalesforceRequestError`."""
+        """`send`, then the parsed JSON body; an error answer raises `SalesforceRequestError`.
+
+        A server-side failure (5xx) left after the retries is Salesforce being unavailable, not
+        a refused request: it stops the run with `ApiUnavailableError`.
+        """
         response = self.send(method, path, params=params, body=body)
+        if response.status_code >= 500:
+            raise ApiUnavailableError(
+                f"Salesforce at {self.origin} is unavailable: {_unavailable(response, method, path)}"
+            )
         if response.status_code >= 400:
             error = _error_list(response)[0]
             code = error.get("errorCode")
@@ -359,25 +420,55 @@ class SalesforceConnection:
                 value["nextRecordsUrl"] = more.get("nextRecordsUrl")
 
     def write_collection(self, method: str, path: str, records: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """sObject Collections results in record order, in calls of ≤ 200 records.
+        """sObject Collections results in record order, one per record, in calls of ≤ 200 records.
 
         Results are yielded as each call answers, so a run that has to stop still knows what it
-        wrote. A record locked by another transaction is sent again on its own.
+        wrote. A record locked by another transaction is sent again on its own. Once the last
+        `IDENTICAL_FAILURES_LIMIT` results all failed with one error code, no further call is
+        sent: each remaining record fails with `STOPPED_EARLY`.
         """
+        failures = IdenticalFailures()
         for start in range(0, len(records), COLLECTION_LIMIT):
             chunk = records[start : start + COLLECTION_LIMIT]
-            answers = self._send_collection(method, path, chunk)
-            for attempt in range(1, self.retry.max_retries + 1):
-                locked = [
-                    i for i, answer in enumerate(answers) if record_error(answer).get("statusCode") in RETRYABLE_ERRORS
-                ]
-                if not locked:
-                    break
-                self.retry.wait(attempt)
-                retried = self._send_collection(method, path, [chunk[i] for i in locked])
-                for i, answer in zip(locked, retried, strict=True):
-                    answers[i] = answer
+            if failures.tripped:
+                reason = failures.reason()
+                yield from (_stopped_answer(reason) for _ in chunk)
+                continue
+            answers = self._send_chunk(method, path, chunk)
+            for answer in answers:
+                error = record_error(answer)
+                failures.record(None if answer.get("success") else str(error.get("statusCode")), error.get("message"))
             yield from answers
+
+    def _send_chunk(self, method: str, path: str, chunk: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One Collections call, then the locked records again on their own; secrets masked in every error."""
+        answers = self._send_collection(method, path, chunk)
+        for attempt in range(1, self.retry.max_retries + 1):
+            locked = [
+                i for i, answer in enumerate(answers) if record_error(answer).get("statusCode") in RETRYABLE_ERRORS
+            ]
+            if not locked:
+                break
+            self.retry.wait(attempt)
+            retried = self._send_collection(method, path, [chunk[i] for i in locked])
+            for i, answer in zip(locked, retried, strict=True):
+                answers[i] = answer
+        return [self._masked_answer(answer) for answer in answers]
+
+    def _masked_answer(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """A per-record result with secrets masked in its errors' codes and messages."""
+        errors = answer.get("errors")
+        if not isinstance(errors, list) or not errors:
+            return answer
+        return {**answer, "errors": [self._masked_error(error) for error in errors]}
+
+    def _masked_error(self, error: Any) -> Any:
+        if not isinstance(error, dict):
+            return error
+        texts = {
+            key: self.redactor.text(error[key]) for key in ("statusCode", "message") if isinstance(error.get(key), str)
+        }
+        return {**error, **texts}
 
     def _send_collection(self, method: str, path: str, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """One Collections call; an error for the whole call becomes each of its records' error."""

@@ -60,9 +60,9 @@ def test_missing_secret_is_a_configuration_error_naming_the_variable(password_co
 
 def test_json_output_is_plain_json_even_with_markup_like_values(tmp_path: Path) -> None:
     path = tmp_path / "nuesync.toml"
-    path.write_text('[nue]\nbase_url = "https://[bold]nue[/bold].example"\n')
+    path.write_text('[nue]\nbase_url = "https://nue.example/[bold]nue[/bold]"\n')
     table = invoke(["config", "check", str(path)], env={"NUE_API_KEY": "k", "SF_SESSION_ID": "s"})
-    assert "https://[bold]nue[/bold].example" in table.stdout
+    assert "https://nue.example/[bold]nue[/bold]" in table.stdout
     result = invoke(["--json", "config", "check", str(path)], env={"NUE_API_KEY": "k", "SF_SESSION_ID": "s"})
     assert "\x1b[" not in result.stdout
-    assert result.json()["settings"][0]["value"] == "https://[bold]nue[/bold].example"
+    assert result.json()["settings"][0]["value"] == "https://nue.example/[bold]nue[/bold]"

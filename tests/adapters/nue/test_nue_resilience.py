@@ -20,7 +20,7 @@ from nuesync.adapters.base import Outcome, WriteResult
 from nuesync.adapters.nue import NueAdapter
 from nuesync.adapters.nue_http import FailFast, run_writes
 from nuesync.adapters.retry import RetryPolicy
-from nuesync.errors import ApiUnavailableError, AuthenticationError, MissingSecretError
+from nuesync.errors import ApiUnavailableError, AuthenticationError, ConfigError, ExitCode, MissingSecretError
 from nuesync.model import System
 
 SECRET = "nue-secret-key-4242"
@@ -283,3 +283,115 @@ def test_ctrl_c_starts_no_further_write() -> None:
         run_writes([(str(i), write(i)) for i in range(200)], 4, FailFast())
 
     assert len(started) < 200
+
+
+def _customer_not_found(request: httpx.Request) -> httpx.Response:
+    return nue_json(404, {"status": "error", "errorCode": "CUSTOMER_NOT_FOUND", "message": "no customer cust-acme"})
+
+
+def test_twenty_identical_failures_stop_the_rest_of_the_batch(connect: Callable[..., NueAdapter]) -> None:
+    fake = ScriptedNue({"Order": []}).on("POST /orders", _customer_not_found)
+
+    results = connect(fake, max_concurrency=1).upsert_orders([rep_created_order(f"801{i:03d}") for i in range(25)])
+
+    assert [r.key for r in results] == [f"801{i:03d}" for i in range(25)]
+    assert fake.count("POST /orders") == 20
+    assert [r.error_code for r in results] == ["CUSTOMER_NOT_FOUND"] * 20 + ["STOPPED_EARLY"] * 5
+    assert results[20].message == (
+        "not sent: the previous 20 writes all failed with CUSTOMER_NOT_FOUND (no customer cust-acme); "
+        "fix that and run again"
+    )
+
+
+def _failing(code: str, sent: list[str]) -> Callable[[], WriteResult]:
+    def run() -> WriteResult:
+        sent.append(code)
+        return WriteResult(key=code, outcome=Outcome.FAILED, error_code=code, message=f"{code} happened")
+
+    return run
+
+
+def test_the_early_stop_holds_with_writes_in_parallel_and_keeps_the_order() -> None:
+    sent: list[str] = []
+    writes: list[tuple[str, Callable[[], WriteResult] | WriteResult]] = [
+        (str(i), _failing("CUSTOMER_NOT_FOUND", sent)) for i in range(100)
+    ]
+
+    results = run_writes(writes, 4, FailFast())
+
+    assert 20 <= len(sent) <= 20 + 3  # writes already running when the 20th failed still finish
+    codes = [r.error_code for r in results]
+    assert codes == ["CUSTOMER_NOT_FOUND"] * len(sent) + ["STOPPED_EARLY"] * (100 - len(sent))
+
+
+def test_refusals_made_before_sending_neither_count_nor_are_replaced() -> None:
+    sent: list[str] = []
+    found = "CUSTOMER_NOT_FOUND"
+    refused = WriteResult(key="r", outcome=Outcome.FAILED, error_code=found, message="refused before sending")
+    linked = WriteResult(key="l", outcome=Outcome.FAILED, error_code="CUSTOMER_NOT_LINKED", message="link it")
+    writes: list[tuple[str, Callable[[], WriteResult] | WriteResult]] = [
+        *(("s", _failing(found, sent)) for _ in range(10)),
+        *(("r", refused) for _ in range(30)),
+        *(("s", _failing(found, sent)) for _ in range(9)),
+        ("o", _failing("OTHER", sent)),  # 19 sent failures so far in a row: still sent
+        *(("s", _failing(found, sent)) for _ in range(20)),
+        ("l", linked),
+        ("x", _failing("OTHER", sent)),
+    ]
+
+    results = run_writes(writes, 1, FailFast())
+
+    assert len(sent) == 40
+    assert results[-2] is linked
+    assert (results[-1].key, results[-1].error_code) == ("x", "STOPPED_EARLY")
+
+
+def test_failures_with_different_codes_never_stop_the_batch() -> None:
+    sent: list[str] = []
+    writes: list[tuple[str, Callable[[], WriteResult] | WriteResult]] = [
+        (str(i), _failing(f"CODE_{i % 2}", sent)) for i in range(60)
+    ]
+
+    results = run_writes(writes, 1, FailFast())
+
+    assert len(sent) == 60
+    assert "STOPPED_EARLY" not in {r.error_code for r in results}
+
+
+def test_a_key_echoed_in_a_per_record_error_is_masked(connect: Callable[..., NueAdapter]) -> None:
+    echo = nue_json(400, {"status": "error", "errorCode": "INVALID_VALUE", "message": f"header nue-api-key={SECRET}"})
+    fake = ScriptedNue({"Order": []}).on("POST /orders", echo)
+
+    (result,) = connect(fake).upsert_orders([rep_created_order("801A")])
+
+    assert result.message == "header nue-api-key=***"
+
+
+def test_a_key_echoed_by_an_outage_is_masked(connect: Callable[..., NueAdapter]) -> None:
+    echo = nue_json(503, {"status": "error", "errorCode": "SERVICE_UNAVAILABLE", "message": f"key {SECRET} throttled"})
+    fake = ScriptedNue().on(GRAPHQL, echo)
+
+    with pytest.raises(ApiUnavailableError) as caught:
+        connect(fake, max_retries=0).fetch_orders()
+
+    assert SECRET not in caught.value.message
+    assert "key *** throttled" in caught.value.message
+
+
+def test_a_key_echoed_in_graphql_errors_is_masked(connect: Callable[..., NueAdapter]) -> None:
+    fake = ScriptedNue().on(GRAPHQL, nue_json(200, {"errors": [{"message": f"unknown role for key {SECRET}"}]}))
+
+    with pytest.raises(ApiUnavailableError) as caught:
+        connect(fake).fetch_orders()
+
+    assert caught.value.message.endswith("unknown role for key ***")
+
+
+@pytest.mark.parametrize("key", ["clé-secrète-1234", "key-✓-1234", " padded-key-1234"])
+def test_a_key_that_cannot_be_a_header_names_the_variable_never_the_key(key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        NueAdapter(nue_settings(), environ={NUE_KEY_ENV: key})
+
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert NUE_KEY_ENV in caught.value.message
+    assert key.strip() not in caught.value.message

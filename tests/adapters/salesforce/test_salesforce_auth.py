@@ -12,7 +12,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from nuesync.adapters.salesforce import SalesforceAdapter, http_session
-from nuesync.errors import ApiUnavailableError, AuthenticationError, ConfigError, ExitCode, MissingSecretError
+from nuesync.errors import (
+    ApiUnavailableError,
+    AuthenticationError,
+    ConfigError,
+    ExitCode,
+    MissingSecretError,
+    NuesyncError,
+)
 from nuesync.sandbox.server import make_certificate
 from tests.adapters.salesforce.sf_support import Answer, Org, ScriptedHost, Waits, sf_settings
 
@@ -129,7 +136,7 @@ def test_an_invalid_session_id_names_the_variable_and_never_the_session(org: Org
 
 
 def test_the_session_trusts_only_the_configured_bundle(tmp_path: Path) -> None:
-    bundle = tmp_path / "corp-ca.pem"
+    bundle = make_certificate(tmp_path).cert_file
     session = http_session(sf_settings("https://x.invalid", bundle).salesforce)
 
     assert session.trust_env is False
@@ -189,3 +196,121 @@ def test_an_unreachable_login_host_names_the_login_url(waits: Waits) -> None:
         SalesforceAdapter(settings, environ={"SF_CLIENT_ID": "c", "SF_CLIENT_SECRET": "k"}, retry=waits.policy())
 
     assert caught.value.message.endswith("login at https://nuesync-no-such-login.invalid: host name not found")
+
+
+def test_a_ca_bundle_gone_since_the_config_was_loaded_is_a_config_error_naming_key_and_path(
+    tmp_path: Path, waits: Waits
+) -> None:
+    bundle = make_certificate(tmp_path).cert_file
+    settings = sf_settings("https://org.example.invalid", bundle)
+    bundle.unlink()
+
+    with pytest.raises(ConfigError) as caught:
+        SalesforceAdapter(settings, environ={"SF_SESSION_ID": "00Dx!abc"}, retry=waits.policy())
+
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert "salesforce.ca_bundle" in caught.value.message
+    assert str(bundle) in caught.value.message
+
+
+def test_a_ca_bundle_that_is_not_pem_is_a_config_error(tmp_path: Path, waits: Waits) -> None:
+    bundle = tmp_path / "corp-ca.pem"
+    bundle.write_text("not a certificate\n")
+
+    with pytest.raises(ConfigError, match=r"salesforce\.ca_bundle = .*corp-ca\.pem': not a PEM file"):
+        SalesforceAdapter(
+            sf_settings("https://org.example.invalid", bundle),
+            environ={"SF_SESSION_ID": "00Dx!abc"},
+            retry=waits.policy(),
+        )
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_ca_variables_pointing_nowhere_are_ignored_as_the_whole_environment_is(
+    org: Org,
+    adapter_for: Callable[..., SalesforceAdapter],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    monkeypatch.setenv(variable, str(tmp_path / "no-such-ca"))
+    org.sandbox.insert("Account", {"Name": "Acme"})
+
+    assert [c.name for c in adapter_for(org).fetch_customers()] == ["Acme"]
+
+
+@pytest.mark.parametrize("session_id", ["00Dx!clé", "00Dx!ok✓", "00Dx!abc\n"])
+def test_a_session_id_that_cannot_be_a_header_names_the_variable_not_the_value(session_id: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        SalesforceAdapter(sf_settings("https://org.example.invalid"), environ={"SF_SESSION_ID": session_id})
+
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert "SF_SESSION_ID" in caught.value.message
+    assert session_id.strip() not in caught.value.message
+
+
+def test_a_login_refusal_that_echoes_the_client_secret_masks_it(waits: Waits) -> None:
+    secret = "cs-4242-very-secret"
+    refusal = {"error": "invalid_client", "error_description": f"client secret {secret} is invalid"}
+    host = ScriptedHost(Answer(400, refusal))
+
+    with pytest.raises(AuthenticationError) as caught:
+        SalesforceAdapter(
+            sf_settings(ORG_HOST, auth="client_credentials"),
+            environ={"SF_CLIENT_ID": "3MVG9-consumer", "SF_CLIENT_SECRET": secret},
+            session=host.session(),
+            retry=waits.policy(),
+        )
+
+    assert "client secret *** is invalid" in caught.value.message
+    assert secret not in caught.value.message
+
+
+def test_a_login_answered_by_a_gateway_error_list_is_a_refusal_not_a_crash(waits: Waits) -> None:
+    host = ScriptedHost(Answer(500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "gateway trouble"}]))
+
+    with pytest.raises(AuthenticationError, match=r"\(HTTP_500: no access token\)") as caught:
+        SalesforceAdapter(
+            sf_settings(ORG_HOST, auth="client_credentials"),
+            environ={"SF_CLIENT_ID": "3MVG9-consumer", "SF_CLIENT_SECRET": "cs-secret"},
+            session=host.session(),
+            retry=waits.policy(),
+        )
+
+    assert caught.value.exit_code is ExitCode.API_UNAVAILABLE
+
+
+def test_the_token_obtained_at_login_is_masked_when_an_error_echoes_it(waits: Waits) -> None:
+    token = "00Dfake!issued-token"
+    host = ScriptedHost(
+        Answer(200, {"access_token": token, "instance_url": ORG_HOST, "token_type": "Bearer"}),
+        Answer(400, [{"errorCode": "MALFORMED_QUERY", "message": f"bad request for session {token}"}]),
+    )
+    adapter = SalesforceAdapter(
+        sf_settings(ORG_HOST, auth="client_credentials"),
+        environ={"SF_CLIENT_ID": "3MVG9-consumer", "SF_CLIENT_SECRET": "cs-secret"},
+        session=host.session(),
+        retry=waits.policy(),
+    )
+
+    with pytest.raises(NuesyncError) as caught:
+        adapter.fetch_customers()
+
+    assert "bad request for session ***" in caught.value.message
+    assert token not in caught.value.message
+
+
+@pytest.mark.parametrize("value", ["missing-key.pem", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" * 60])
+def test_a_jwt_key_that_is_neither_pem_nor_a_file_names_the_variable_not_the_value(
+    tmp_path: Path, waits: Waits, value: str
+) -> None:
+    settings = sf_settings("https://ignored.example.invalid", auth="jwt")
+    missing = str(tmp_path / value) if value.endswith(".pem") else value
+    environ = {"SF_USERNAME": "integration@acme.example", "SF_CLIENT_ID": "3MVG9-consumer", "SF_PRIVATE_KEY": missing}
+
+    with pytest.raises(ConfigError) as caught:
+        SalesforceAdapter(settings, environ=environ, session=ScriptedHost().session(), retry=waits.policy())
+
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert "SF_PRIVATE_KEY" in caught.value.message
+    assert missing not in caught.value.message

@@ -10,8 +10,9 @@ import pytest
 from nuesync.adapters.base import Outcome
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.salesforce import SalesforceAdapter, partial_results
+from nuesync.adapters.salesforce_http import record_error
 from nuesync.errors import ApiBudgetExhaustedError, ApiUnavailableError, AuthenticationError, ExitCode
-from nuesync.model import Customer
+from nuesync.model import Customer, Links
 from tests.adapters.salesforce.sf_support import (
     Answer,
     Org,
@@ -272,3 +273,146 @@ def test_a_permission_refusal_stops_the_run_as_an_access_problem(waits: Waits) -
 
     assert "permission" in caught.value.message
     assert waits.seconds == []
+
+
+def test_a_500_on_a_read_is_retried_like_a_503(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], waits: Waits
+) -> None:
+    org.sandbox.insert("Account", {"Name": "Acme"})
+    adapter = adapter_for(org, max_retries=3)
+    org.sandbox.faults.fail_next(2, status=500, endpoint="GET query")
+
+    assert [c.name for c in adapter.fetch_customers()] == ["Acme"]
+    assert org.sandbox.counters["GET query"] == 3
+    assert len(waits.seconds) == 2
+
+
+def test_a_500_that_persists_on_a_read_stops_the_run_as_unavailable_naming_the_request(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], waits: Waits
+) -> None:
+    adapter = adapter_for(org, max_retries=2)
+    org.sandbox.faults.fail_next(10, status=500)
+
+    with pytest.raises(ApiUnavailableError) as caught:
+        adapter.describe("Order")
+
+    assert caught.value.exit_code is ExitCode.API_UNAVAILABLE
+    assert "HTTP 500 for GET sobjects/Order/describe (UNKNOWN_EXCEPTION: An unexpected error" in caught.value.message
+    assert len(waits.seconds) == 2
+
+
+def test_a_5xx_answer_to_a_write_request_is_unavailability_never_a_request_error(waits: Waits) -> None:
+    host = ScriptedHost(Answer(500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "try later"}]))
+    adapter = SalesforceAdapter(
+        sf_settings("https://org.example.invalid"),
+        environ={"SF_SESSION_ID": "00Dx!s"},
+        session=host.session(),
+        retry=waits.policy(),
+    )
+
+    with pytest.raises(ApiUnavailableError, match=r"HTTP 500 for PATCH sobjects/Order/801x \(UNKNOWN_EXCEPTION"):
+        adapter.connection.request("PATCH", "sobjects/Order/801x", body="{}")
+
+    assert len(host.requests) == 1  # a write is not repeated on a 500
+    assert waits.seconds == []
+
+
+def test_a_500_on_a_collections_write_fails_its_records_and_stops_the_batch_early(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], acme: Customer
+) -> None:
+    adapter = adapter_for(org)
+    org.sandbox.faults.fail_next(1, status=500, endpoint=ORDER_UPSERT)
+
+    results = adapter.upsert_orders([nue_cart(n, acme) for n in range(250)])
+
+    assert Counter(r.error_code for r in results) == {"UNKNOWN_EXCEPTION": 200, "STOPPED_EARLY": 50}
+    assert org.sandbox.counters[ORDER_UPSERT] == 1
+    assert str(results[200].message).endswith(
+        "not sent: the previous 20 writes all failed with UNKNOWN_EXCEPTION (An unexpected error occurred. "
+        "Please include this ErrorId if you contact support.); fix that and run again"
+    )
+
+
+def test_identical_per_record_failures_stop_the_rest_of_the_batch(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    adapter = adapter_for(org)
+    ghosts = [Customer(links=Links(salesforce_id=f"001{n:012d}AAA", nue_id=f"CUS-{n}")) for n in range(450)]
+
+    results = adapter.link_customers(ghosts)
+
+    assert [r.key for r in results] == [c.links.salesforce_id for c in ghosts]
+    assert Counter(r.error_code for r in results) == {"INVALID_CROSS_REFERENCE_KEY": 200, "STOPPED_EARLY": 250}
+    assert org.sandbox.counters["PATCH composite/sobjects"] == 1
+    assert "the previous 20 writes all failed with INVALID_CROSS_REFERENCE_KEY" in str(results[-1].message)
+
+
+def _collection_answer(count: int, failing: range, code: str = "DUPLICATE_VALUE") -> list[dict[str, object]]:
+    failure = {"success": False, "errors": [{"statusCode": code, "message": "duplicate", "fields": []}]}
+    return [failure if i in failing else {"success": True, "id": f"001{i:015d}"} for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("failing", "calls"),
+    [
+        (range(180, 200), 1),  # the first call ends with 20 identical failures: the rest is not sent
+        (range(181, 200), 2),  # 19 are not enough
+        (range(20), 2),  # 20 at the start, then successes: the run of failures is over
+    ],
+)
+def test_the_early_stop_counts_the_failures_that_end_a_call(waits: Waits, failing: range, calls: int) -> None:
+    host = ScriptedHost(Answer(200, _collection_answer(200, failing)), Answer(200, _collection_answer(100, range(0))))
+    adapter = SalesforceAdapter(
+        sf_settings("https://org.example.invalid"),
+        environ={"SF_SESSION_ID": "00Dx!s"},
+        session=host.session(),
+        retry=waits.policy(),
+    )
+    records = [{"attributes": {"type": "Account"}, "id": f"001{i:015d}"} for i in range(300)]
+
+    answers = list(adapter.connection.write_collection("PATCH", "composite/sobjects", records))
+
+    assert len(answers) == 300
+    assert len(host.requests) == calls
+    stopped = [a for a in answers if record_error(a).get("statusCode") == "STOPPED_EARLY"]
+    assert len(stopped) == (100 if calls == 1 else 0)
+
+
+SESSION = "00Dx!echoed-session"
+
+
+def _echoing_adapter(waits: Waits, *answers: Answer) -> SalesforceAdapter:
+    return SalesforceAdapter(
+        sf_settings("https://org.example.invalid"),
+        environ={"SF_SESSION_ID": SESSION},
+        session=ScriptedHost(*answers).session(),
+        retry=waits.policy(),
+    )
+
+
+def test_a_session_echoed_in_a_per_record_error_is_masked(waits: Waits) -> None:
+    echo = {"success": False, "errors": [{"statusCode": "INVALID_FIELD", "message": f"bad for {SESSION}"}]}
+    adapter = _echoing_adapter(waits, Answer(200, [echo]))
+
+    (result,) = adapter.link_customers([Customer(links=Links(salesforce_id="001000000000001AAA", nue_id="C-1"))])
+
+    assert result.message == "INVALID_FIELD: bad for ***"
+
+
+def test_a_session_echoed_in_a_refused_single_write_is_masked(waits: Waits) -> None:
+    adapter = _echoing_adapter(waits, Answer(400, [{"errorCode": "FIELD_INTEGRITY_EXCEPTION", "message": SESSION}]))
+
+    result = adapter.activate("801000000000001AAA")
+
+    assert (result.error_code, result.message) == ("FIELD_INTEGRITY_EXCEPTION", "FIELD_INTEGRITY_EXCEPTION: ***")
+
+
+def test_a_session_echoed_by_a_failing_read_is_masked(waits: Waits) -> None:
+    adapter = _echoing_adapter(waits, Answer(500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": SESSION}]))
+    adapter.connection.retry = waits.policy(0)
+
+    with pytest.raises(ApiUnavailableError) as caught:
+        adapter.fetch_customers()
+
+    assert SESSION not in caught.value.message
+    assert "(UNKNOWN_EXCEPTION: ***)" in caught.value.message
