@@ -61,6 +61,11 @@ class Status(StrEnum):
             raise ValueError(f"unknown order status {value!r}")
         return _STATUS_ALIASES[text]
 
+    def spellings(self) -> tuple[str, ...]:
+        """Every label `parse` reads as this status, lower case: `parse` also ignores case and
+        surrounding whitespace, so a filter on the wire must match those loosely too."""
+        return tuple(label for label, status in _STATUS_ALIASES.items() if status is self)
+
 
 _STATUS_ALIASES: dict[str, Status] = {
     "draft": Status.DRAFT,
@@ -71,19 +76,39 @@ _STATUS_ALIASES: dict[str, Status] = {
 }
 
 
-def _to_decimal(value: object) -> Decimal | None:
-    """Parse an amount into its one canonical Decimal (`10`, `10.0`, `"10.00"` → `Decimal('10')`)."""
+# Every amount nuesync syncs (quantity, unit price, discount percent and amount, subscription term)
+# lands in a Salesforce number field of 18 digits, 2 of them decimals: OrderItem.Quantity is a
+# double shown with 2 decimals, and currency fields are 16,2 in most orgs. A value outside that
+# cannot be written without Salesforce refusing or rounding it, which would leave the pair
+# differing after every sync; so the model refuses it on the way in, and the adapter reports the
+# record as malformed (naming the record and the field) instead of a run aborting or looping.
+AMOUNT_INTEGER_DIGITS = 16
+AMOUNT_DECIMALS = 2
+_AMOUNT_LIMIT = Decimal(10) ** AMOUNT_INTEGER_DIGITS
+
+
+def _to_decimal(value: object, decimals: int | None = None) -> Decimal | None:
+    """Parse a number into its one canonical Decimal (`10`, `10.0`, `"10.00"` → `Decimal('10')`)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise ValueError("a boolean is not an amount")
     text = repr(value) if isinstance(value, float) else str(value).strip()
-    return _parse_decimal(text)
+    return _parse_decimal(text, decimals)
+
+
+def _to_amount(value: object) -> Decimal | None:
+    """A synced amount: a number Salesforce stores exactly (see `AMOUNT_INTEGER_DIGITS`)."""
+    return _to_decimal(value, AMOUNT_DECIMALS)
 
 
 @functools.lru_cache(maxsize=65536)
-def _parse_decimal(text: str) -> Decimal:
-    """Cached: real order data repeats the same prices and quantities over and over."""
+def _parse_decimal(text: str, decimals: int | None) -> Decimal:
+    """Cached: real order data repeats the same prices and quantities over and over.
+
+    Every check runs on the exact parsed value, before anything rounds it: `normalize` keeps
+    28 significant digits, and would make `1.000…001` look like `1`.
+    """
     try:
         result = Decimal(text)
     except InvalidOperation:
@@ -92,6 +117,11 @@ def _parse_decimal(text: str) -> Decimal:
         raise ValueError(f"{text!r} is not a finite number")
     if result.is_zero():
         return Decimal(0)
+    if abs(result) >= _AMOUNT_LIMIT:
+        raise ValueError(f"{text} is too large: Salesforce stores at most {AMOUNT_INTEGER_DIGITS} digits "
+                         "before the decimal point")
+    if decimals is not None and result != result.quantize(Decimal(1).scaleb(-decimals)):
+        raise ValueError(f"{text} has more than {decimals} decimals: Salesforce stores {decimals}")
     result = result.normalize()
     return result.quantize(Decimal(1)) if result.as_tuple().exponent > 0 else result  # type: ignore[operator]
 
@@ -130,7 +160,7 @@ def _to_code(value: object) -> str:
 Code = Annotated[str, BeforeValidator(_to_code)]
 Money = Annotated[
     Decimal | None,
-    BeforeValidator(_to_decimal),
+    BeforeValidator(_to_amount),
     PlainSerializer(lambda v: None if v is None else decimal_text(v), return_type=str | None),
 ]
 Text = Annotated[str | None, BeforeValidator(_empty_to_none)]

@@ -1,21 +1,23 @@
 """Turn a reconciliation into a plan for one direction: what to write, skip or refuse, and why.
 
 Pure: the same reconciliation, settings and last-synced hashes always give the same plan, so
-`--dry-run`, `--plan-out` and the real run agree, and every rule of DESIGN.md §2 is tested
-without HTTP. The sender's values win (rule 1); nothing is ever deleted (rule 3); activated
-orders are left to `activate` (rule 8); an order whose customer is not linked on the receiver
-is refused unless customer creation was asked for (rule 7).
+`--dry-run`, `--plan-out` and the real run agree, and every rule is tested without HTTP. The
+sender's values win; nothing is ever deleted; activated orders are left to `activate`; an order
+whose customer is not linked on the receiver is refused unless customer creation was asked for;
+values the receiver must not be sent (a negative quantity, a discount above 100 %) and links to
+receiver records that do not exist block the order with the reason and the fix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from nuesync.adapters.base import RecordProblem
-from nuesync.model import Customer, DraftOrder, Status
+from nuesync.model import Customer, DraftOrder, LineItem, Links, Status, decimal_text
 from nuesync.reconcile import Direction, OrderClass, OrderComparison, Presence, Reconciliation
 
 
@@ -78,11 +80,15 @@ class Plan:
 
 @dataclass(frozen=True)
 class PlanSettings:
+    """What the plan knows beyond the reconciliation; a `None` set means "not checked"."""
+
     draft_sync: bool = True
     create_missing_customers: bool = False
     receiver_products: frozenset[str] | None = None  # SKUs the receiver can sell; None = unknown
     receiver_price_tags: frozenset[str] | None = None  # price-tag codes the receiver knows; None = any
     last_synced: Mapping[str, str] = field(default_factory=dict)  # receiver record id → hash at last sync
+    receiver_customers: frozenset[str] | None = None  # receiver customer ids known to exist (of those asked)
+    receiver_contacts: frozenset[str] | None = None  # receiver contact ids known to exist (of those asked)
 
 
 _DRAFT_SYNC_OFF = (
@@ -141,7 +147,7 @@ def _action(c: OrderComparison, direction: Direction, settings: PlanSettings,
                 fix=f"link the customer in {direction.receiver.label}, or allow creating it with "
                     "`sync.create_missing_customers = true` (or --create-customers)",
             )
-        return OrderAction(ActionKind.CREATE, **base, create_customer=customer)
+        return _write(ActionKind.CREATE, base, direction, settings, create_customer=customer)
     not_deleted = tuple(
         f"line {line.key} exists only in {direction.receiver.label}: nuesync never deletes; "
         f"remove it in {direction.receiver.label} by hand if it should go"
@@ -153,8 +159,8 @@ def _action(c: OrderComparison, direction: Direction, settings: PlanSettings,
                            reason=f"customer {_customer_name(sender)} is not linked on both sides",
                            fix="link the customer records (their link fields) in both systems")
     if changes:
-        return OrderAction(ActionKind.UPDATE, **base, changes=changes, create_customer=customer,
-                           not_deleted=not_deleted)
+        return _write(ActionKind.UPDATE, base, direction, settings, changes=changes, create_customer=customer,
+                      not_deleted=not_deleted)
     if _links_missing(sender, receiver):
         return OrderAction(ActionKind.LINK, **base, not_deleted=not_deleted)
     return OrderAction(ActionKind.SKIP, **base, reason="in sync", not_deleted=not_deleted)
@@ -180,6 +186,17 @@ def _changes(c: OrderComparison, direction: Direction, settings: PlanSettings) -
     return tuple(changes)
 
 
+def _write(kind: ActionKind, base: Mapping[str, Any], direction: Direction, settings: PlanSettings,
+           **fields: Any) -> OrderAction:
+    """A create or update, unless it would point the receiver at a customer or contact it lacks:
+    every such write would fail on the receiver (`CUSTOMER_NOT_FOUND`), one API call each."""
+    missing = _missing_reference(base["sender"], direction, settings, fields.get("create_customer") is not None)
+    if missing is not None:
+        return OrderAction(ActionKind.BLOCK, **base, changes=fields.get("changes", ()),
+                           reason=missing[0], fix=missing[1])
+    return OrderAction(kind, **base, **fields)
+
+
 def _customer_linked(order: DraftOrder, direction: Direction) -> bool:
     return order.customer.links.id_in(direction.receiver) is not None
 
@@ -189,10 +206,110 @@ def _customer_name(order: DraftOrder) -> str:
     return order.customer.name or links.nue_id or links.salesforce_id or "(unknown)"
 
 
+def _missing(record_id: str | None, existing: frozenset[str] | None) -> bool:
+    """Whether a receiver id is known not to exist (ids are only known when they were checked)."""
+    return record_id is not None and existing is not None and record_id not in existing
+
+
 def _customer_to_create(order: DraftOrder, direction: Direction, settings: PlanSettings) -> Customer | None:
-    if _customer_linked(order, direction) or not settings.create_missing_customers:
+    """With customer creation allowed: the order's customer when it is not linked on the receiver,
+    or when its link there points at a customer that does not exist (then the dead link is dropped,
+    so the receiver creates the customer afresh and the link is written back to the sender)."""
+    if not settings.create_missing_customers:
         return None
-    return order.customer
+    links = order.customer.links
+    if not _customer_linked(order, direction):
+        return order.customer
+    if _missing(links.id_in(direction.receiver), settings.receiver_customers):
+        sender_only = Links(**{f"{direction.sender.value}_id": links.id_in(direction.sender)})
+        return order.customer.model_copy(update={"links": sender_only})
+    return None
+
+
+def _missing_reference(order: DraftOrder, direction: Direction, settings: PlanSettings,
+                       creating_customer: bool) -> tuple[str, str] | None:
+    """Why the order's customer or bill-to contact link leads nowhere on the receiver, with the fix."""
+    receiver, sender = direction.receiver.label, direction.sender.label
+    customer_id = order.customer.links.id_in(direction.receiver)
+    if not creating_customer and _missing(customer_id, settings.receiver_customers):
+        return (f"customer {_customer_name(order)} is linked to {receiver} customer {customer_id}, "
+                f"which does not exist in {receiver}",
+                f"correct the customer's link field in {sender} to an existing {receiver} customer, create that "
+                f"customer in {receiver}, or run with --create-customers to create it and relink")
+    contact = order.bill_to_contact
+    contact_id = contact.links.id_in(direction.receiver) if contact else None
+    if contact is not None and _missing(contact_id, settings.receiver_contacts):
+        who = contact.name or contact.links.id_in(direction.sender) or "(unnamed)"
+        return (f"bill-to contact {who} is linked to {receiver} contact {contact_id}, which does not exist "
+                f"in {receiver}",
+                f"correct the contact's link field in {sender} to an existing {receiver} contact, or create that "
+                f"contact in {receiver}")
+    return None
+
+
+_VALUE_WRITES = frozenset({ActionKind.CREATE, ActionKind.UPDATE})
+
+
+def receiver_references(plan: Plan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The receiver customer ids and contact ids that the plan's creates and updates point at.
+
+    Only these need checking: plan once, ask the receiver which of these exist, and plan again
+    with `receiver_customers` / `receiver_contacts` set (a second plan only blocks more).
+    """
+    receiver = plan.direction.receiver
+    writes = [a.sender for a in plan.writes if a.kind in _VALUE_WRITES and a.sender is not None]
+    customers = {order.customer.links.id_in(receiver) for order in writes}
+    contacts = {order.bill_to_contact.links.id_in(receiver) for order in writes if order.bill_to_contact}
+    return tuple(sorted(i for i in customers if i)), tuple(sorted(i for i in contacts if i))
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """The values of one amount field the receiver may be sent; `rule` says it in words."""
+
+    rule: str
+    allows: Callable[[Decimal], bool]
+
+
+_POSITIVE = _Limit("above 0", lambda value: value > 0)
+_NOT_NEGATIVE = _Limit("0 or more", lambda value: value >= 0)
+_PERCENT = _Limit("between 0 and 100", lambda value: 0 <= value <= 100)
+
+# Values that are well-formed but must never be written through: a negative quantity or price
+# would credit the customer, a discount above 100 % or a negative one would pay them or raise the
+# price, and Salesforce refuses an order product with quantity 0 (a half-written order).
+LINE_LIMITS: Mapping[str, _Limit] = {
+    "quantity": _POSITIVE,
+    "unit_price": _NOT_NEGATIVE,
+    "discount.percent": _PERCENT,
+    "discount.amount": _NOT_NEGATIVE,
+}
+ORDER_LIMITS: Mapping[str, _Limit] = {
+    "discount.percent": _PERCENT,
+    "discount.amount": _NOT_NEGATIVE,
+}
+
+
+def _value(record: DraftOrder | LineItem, path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _out_of_limits(record: DraftOrder | LineItem, limits: Mapping[str, _Limit]) -> tuple[str, Decimal, str] | None:
+    """The first field of `record` outside its limit: (field, value, rule)."""
+    for path, limit in limits.items():
+        value = _value(record, path)
+        if value is not None and not limit.allows(value):
+            return path, value, limit.rule
+    return None
+
+
+def _value_refused(where: str, found: tuple[str, Decimal, str], sender: str) -> tuple[str, str]:
+    path, value, rule = found
+    return (f"{where}: {path} is {decimal_text(value)}; it must be {rule}",
+            f"correct {path} on {where} in {sender}, then run again")
 
 
 def _blocked(order: DraftOrder, direction: Direction, settings: PlanSettings) -> tuple[str, str] | None:
@@ -210,6 +327,12 @@ def _blocked(order: DraftOrder, direction: Direction, settings: PlanSettings) ->
         if unknown:
             return (f"{where}: price tag {', '.join(unknown)} is unknown in {receiver}",
                     f"create the price tag in {receiver} or remove it from the line")
+        refused = _out_of_limits(line, LINE_LIMITS)
+        if refused:
+            return _value_refused(where, refused, direction.sender.label)
+    refused = _out_of_limits(order, ORDER_LIMITS)
+    if refused:
+        return _value_refused("the order", refused, direction.sender.label)
     if order.effective_date is None:
         return "the order has no effective date", f"set the effective date in {direction.sender.label}"
     contact = order.bill_to_contact
@@ -227,7 +350,6 @@ def _links_missing(sender: DraftOrder, receiver: DraftOrder) -> bool:
         if any(line.links.nue_id is None or line.links.salesforce_id is None for line in order.lines):
             return True
     return sender.origin is None or receiver.origin is None
-
 
 
 def limit_plan(plan: Plan, limit: int | None) -> Plan:

@@ -2,14 +2,16 @@
 
 Every function here takes data and returns renderables or plain dicts; nothing prints, so the
 tables can be snapshot-tested at a fixed width and the JSON asserted field by field. Untrusted
-text (customer names, field values) is always passed as `Text`, never parsed as markup.
+text (customer names, field values) is always passed as `Text`, never parsed as markup, and made
+`printable` first: a record is data, and must never be able to drive the admin's terminal.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -49,22 +51,51 @@ CLASS_LABEL: dict[OrderClass, str] = {
 MISSING = "—"
 
 
+# What a terminal would act on rather than show: C0 controls (newline and tab included: they
+# break a table's rows and columns), DEL, C1 controls (U+0085 and U+009B are a newline and a CSI to
+# some terminals), Unicode bidi overrides and isolates (they reorder what follows on the line, so
+# a name can show as something it is not), and the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(value: str) -> str:
+    """`value` with every character a terminal would act on shown as an escape (`\\x1b`, `\\u202e`).
+
+    Order names, customer names, field values and error messages come from either API; an
+    `ESC [2J` in an order name would otherwise clear the admin's screen, `--no-color` or not.
+    """
+    return _UNPRINTABLE.sub(_escape, value)
+
+
 def text(value: Any, style: str = "") -> Text:
-    """Untrusted text as a literal (a `[` in a customer name stays a `[`)."""
+    """Untrusted text as a literal (a `[` in a customer name stays a `[`), made `printable`."""
     if value is None:
         return Text(MISSING, style="dim")
-    return Text(str(value), style=style)
+    return Text(printable(str(value)), style=style)
+
+
+# Enough digits to keep a total exact: with the model's bounds on amounts (16 digits before the
+# point, 2 after), a line's discounted gross has at most 55 digits and the order's at most 74
+# plus one per tenfold of lines; the default 28 would make `quantize` fail on large amounts.
+_TOTAL_PRECISION = 100
 
 
 def order_total(order: DraftOrder) -> Decimal:
     """Sum of lines (quantity × price, less line discounts), less the order discount."""
     zero, hundred = Decimal(0), Decimal(100)
-    total = zero
-    for line in order.lines:
-        gross = (line.quantity or zero) * (line.unit_price or zero)
-        total += gross * (1 - (line.discount.percent or zero) / hundred) - (line.discount.amount or zero)
-    total = total * (1 - (order.discount.percent or zero) / hundred) - (order.discount.amount or zero)
-    return total.quantize(Decimal("0.01"))
+    with localcontext(prec=_TOTAL_PRECISION):
+        total = zero
+        for line in order.lines:
+            gross = (line.quantity or zero) * (line.unit_price or zero)
+            total += gross * (1 - (line.discount.percent or zero) / hundred) - (line.discount.amount or zero)
+        total = total * (1 - (order.discount.percent or zero) / hundred) - (order.discount.amount or zero)
+        total = total.quantize(Decimal("0.01"))
+    return abs(total) if total.is_zero() else total
 
 
 def _age(order: DraftOrder, now: datetime) -> str:
@@ -116,7 +147,7 @@ def order_table(comparison: OrderComparison) -> Group:
     name = order.name if order else None
     origin = comparison.origin.label if comparison.origin else "unknown"
     heading = Text.assemble(
-        ("Order ", "bold"), (comparison.key, "bold"), (f"  {name}" if name else ""),
+        ("Order ", "bold"), (printable(comparison.key), "bold"), (f"  {printable(name)}" if name else ""),
         "  ", (CLASS_LABEL[comparison.cls], CLASS_STYLE[comparison.cls]), f"  origin: {origin}",
     )
     table = Table()
@@ -266,8 +297,8 @@ def plan_renderables(plan: Plan) -> RenderableType:
 def _action_table(plan: Plan, action: OrderAction) -> Group:
     receiver = plan.direction.receiver.label
     name = action.sender.name if action.sender else None
-    heading = Text.assemble((f"{action.kind.value} ", ACTION_STYLE[action.kind.value]), (action.key, "bold"),
-                            f"  {name}" if name else "", f"  in {receiver}")
+    heading = Text.assemble((f"{action.kind.value} ", ACTION_STYLE[action.kind.value]),
+                            (printable(action.key), "bold"), f"  {printable(name)}" if name else "", f"  in {receiver}")
     table = Table()
     table.add_column("field", overflow="fold")
     table.add_column(f"{receiver} now", overflow="fold")

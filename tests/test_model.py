@@ -11,7 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from nuesync.model import DraftOrder, LineItem, Status, System, same_content, synced_content
+from nuesync.model import (
+    AMOUNT_DECIMALS,
+    AMOUNT_INTEGER_DIGITS,
+    DraftOrder,
+    LineItem,
+    Status,
+    System,
+    decimal_text,
+    same_content,
+    synced_content,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +58,68 @@ def test_float_money_keeps_its_decimal_spelling() -> None:
 def test_bad_amount_names_the_value() -> None:
     with pytest.raises(ValidationError, match="'ten' is not a number"):
         LineItem(quantity="ten")
+
+
+ODD_AMOUNTS = {
+    "huge text": ("1e30", "too large"),
+    "huge float": (1e30, "too large"),
+    "huge Decimal": (Decimal("1E+30"), "too large"),
+    "just too large": ("10000000000000000", "too large"),
+    "hugely negative": ("-1e16", "too large"),
+    "three decimals": ("0.333", "more than 2 decimals"),
+    "a decimal past what normalize keeps": ("1.0000000000000000000000000000001", "more than 2 decimals"),
+    "tiny": ("1e-40", "more than 2 decimals"),
+    "NaN text": ("NaN", "not a finite number"),
+    "infinity": (float("inf"), "not a finite number"),
+}
+
+
+@pytest.mark.parametrize(("raw", "why"), ODD_AMOUNTS.values(), ids=ODD_AMOUNTS.keys())
+@pytest.mark.parametrize("field", ["quantity", "unit_price", "subscription_term"])
+def test_an_amount_salesforce_cannot_store_is_a_validation_error_naming_the_field(
+        field: str, raw: object, why: str) -> None:
+    with pytest.raises(ValidationError, match=why) as caught:
+        LineItem(**{field: raw})
+    assert caught.value.errors()[0]["loc"] == (field,)
+
+
+@pytest.mark.parametrize(("raw", "canonical"), [("9999999999999999.99", "9999999999999999.99"),
+                                                 ("-9999999999999999.99", "-9999999999999999.99"),
+                                                 ("-0", "0"), (-0.0, "0"), ("1.230", "1.23"), ("1E+5", "100000")])
+def test_amounts_at_the_edges_are_kept(raw: object, canonical: str) -> None:
+    assert decimal_text(LineItem(quantity=raw).quantity) == canonical
+
+
+def test_a_huge_custom_number_is_refused_not_crashed_on() -> None:
+    with pytest.raises(ValidationError, match="too large"):
+        DraftOrder(custom_fields={"seats": 1e30})
+
+
+any_number = st.one_of(
+    st.decimals(), st.floats(), st.integers(), st.text(max_size=40),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+)
+
+
+@given(any_number)
+@settings(max_examples=400, deadline=None)
+def test_any_number_is_a_bounded_canonical_amount_or_a_validation_error(raw: object) -> None:
+    try:
+        line = LineItem(quantity=raw, unit_price=raw)
+    except ValidationError:
+        return
+    value = line.quantity
+    if value is not None:
+        assert abs(value) < Decimal(10) ** AMOUNT_INTEGER_DIGITS
+        assert value == value.quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS))
+        assert Decimal(decimal_text(value)) == value
+    assert DraftOrder(lines=[line]).content_hash()
+
+
+def test_status_spellings_are_every_label_parse_reads() -> None:
+    assert set(Status.DRAFT.spellings()) == {"draft"}
+    assert set(Status.ACTIVATED.spellings()) == {"activated", "active"}
+    assert all(Status.parse(f" {label.upper()}\t") is status for status in Status for label in status.spellings())
 
 
 def test_empty_string_is_missing() -> None:

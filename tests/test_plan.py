@@ -1,9 +1,16 @@
-"""Planning a pull or push: DESIGN.md §2 rules, decided before any write."""
+"""Planning a pull or push: every rule decided before any write."""
 
 from __future__ import annotations
 
-from nuesync.model import Status
-from nuesync.plan import ActionKind, PlanSettings, plan_sync
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nuesync.model import DraftOrder, Status
+from nuesync.plan import ActionKind, PlanSettings, plan_sync, receiver_references
 from nuesync.reconcile import Direction, reconcile
 from tests import scenarios
 
@@ -131,3 +138,160 @@ def test_an_unlinked_bill_to_contact_blocks_the_order() -> None:
     linked = {"links": {"nue_id": "con-1", "salesforce_id": "003000000000001AAA"}, "name": "Ada Lovelace"}
     nue = [nue[0].model_copy(update={"bill_to_contact": linked})]
     assert plan((nue, sf), Direction.PULL).actions[0].kind is ActionKind.CREATE
+
+
+# --- values that must never be written through ------------------------------------------------------
+
+REFUSED_LINE_VALUES = {
+    "negative quantity": ("quantity", Decimal(-3), "quantity is -3; it must be above 0"),
+    "zero quantity": ("quantity", Decimal(0), "quantity is 0; it must be above 0"),
+    "negative unit price": ("unit_price", Decimal("-0.01"), "unit_price is -0.01; it must be 0 or more"),
+    "discount above 100 %": ("discount", {"percent": Decimal("100.01")}, "discount.percent is 100.01"),
+    "negative discount": ("discount", {"percent": Decimal(-5)}, "discount.percent is -5; it must be between 0"),
+    "negative discount amount": ("discount", {"amount": Decimal(-1)}, "discount.amount is -1; it must be 0 or more"),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "why"), REFUSED_LINE_VALUES.values(), ids=REFUSED_LINE_VALUES.keys())
+@pytest.mark.parametrize("direction", list(Direction))
+def test_a_line_value_that_must_not_be_written_blocks_the_order_naming_line_and_field(
+        direction: Direction, field: str, value: Any, why: str) -> None:
+    data = scenarios.order(1)
+    data["lines"][1] = scenarios.line(12, "NUE-PLAT-PRO", **{field: value})
+    order = scenarios.build(data)
+    sender = order.model_copy(update={"links": order.links.model_copy(update={direction.receiver.value + "_id": None})})
+    sides = ([sender], []) if direction is Direction.PULL else ([], [sender])
+
+    (action,) = plan(sides, direction).actions
+
+    line_id = "op-12" if direction is Direction.PULL else "802000000000012AAA"
+    assert action.kind is ActionKind.BLOCK
+    assert f"line 2 ({line_id}): {why}" in (action.reason or "")
+    assert f"on line 2 ({line_id}) in {direction.sender.label}" in (action.fix or "")
+    assert field in (action.fix or "")
+
+
+@pytest.mark.parametrize("discount", [{"percent": Decimal(101)}, {"percent": Decimal("-0.5")}, {"amount": Decimal(-2)}])
+def test_an_order_discount_that_must_not_be_written_blocks_an_update_too(discount: dict[str, Decimal]) -> None:
+    nue, sf = scenarios.diverged_order()
+    nue = [nue[0].model_copy(update={"discount": discount})]
+
+    (action,) = plan((nue, sf), Direction.PULL).actions
+
+    assert action.kind is ActionKind.BLOCK
+    assert (action.reason or "").startswith("the order: discount.")
+
+
+def test_the_edges_of_the_limits_are_written() -> None:
+    data = scenarios.order(2, linked=False, discount={"percent": Decimal(100), "amount": Decimal(0)},
+                           lines=[scenarios.line(21, linked=False, quantity=Decimal("0.01"), unit_price=Decimal(0),
+                                                 discount={"percent": Decimal(0), "amount": Decimal(0)})])
+    assert kinds(([scenarios.build(data)], []), Direction.PULL) == {"ord-2": ActionKind.CREATE}
+
+
+signed = st.decimals(min_value=-200, max_value=200, places=2, allow_nan=False, allow_infinity=False)
+maybe_signed = st.none() | signed
+any_discount = st.fixed_dictionaries({"percent": maybe_signed, "amount": maybe_signed})
+
+
+@st.composite
+def any_sides(draw: st.DrawFn) -> scenarios.Sides:
+    """One order on the sender side, alone or with a counterpart, with any signed values."""
+    lines = [scenarios.line(n, draw(st.sampled_from(["NUE-SEAT", "NUE-PLAT-PRO"])), quantity=draw(maybe_signed),
+                            unit_price=draw(maybe_signed), discount=draw(any_discount))
+             for n in range(draw(st.integers(0, 3)))]
+    data = scenarios.order(1, lines=lines, discount=draw(any_discount))
+    sender = scenarios.build(data)
+    counterpart = scenarios.build(scenarios.order(1, lines=[scenarios.line(n) for n in range(len(lines))]))
+    paired = draw(st.booleans())
+    return ([sender], [counterpart] if paired else []) if draw(st.booleans()) else \
+        ([counterpart] if paired else [], [sender])
+
+
+def _within_limits(order: DraftOrder) -> bool:
+    def fine(discount: Any) -> bool:
+        percent, amount = discount.percent, discount.amount
+        return (percent is None or 0 <= percent <= 100) and (amount is None or amount >= 0)
+    return fine(order.discount) and all(
+        (line.quantity is None or line.quantity > 0) and (line.unit_price is None or line.unit_price >= 0)
+        and fine(line.discount) for line in order.lines)
+
+
+@given(any_sides(), st.sampled_from(list(Direction)), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_no_plan_ever_writes_a_negative_quantity_or_price_or_a_discount_out_of_range(
+        sides: scenarios.Sides, direction: Direction, create_customers: bool) -> None:
+    result = plan(sides, direction, create_missing_customers=create_customers)
+
+    assert all(action.sender is not None and _within_limits(action.sender) for action in result.writes)
+
+
+# --- receiver customers and contacts that do not exist -------------------------------------------------
+
+ACME_SF = "001000000000001AAA"
+CONTACT = {"links": {"nue_id": "con-1", "salesforce_id": "003000000000001AAA"}, "name": "Ada Lovelace"}
+
+
+def test_an_order_whose_customer_link_leads_nowhere_on_the_receiver_is_blocked() -> None:
+    cart = scenarios.abandoned_cart()
+
+    (blocked,) = plan(cart, Direction.PULL, receiver_customers=frozenset()).actions
+    (created,) = plan(cart, Direction.PULL, receiver_customers=frozenset({ACME_SF})).actions
+
+    assert blocked.kind is ActionKind.BLOCK
+    assert blocked.reason == (f"customer Acme Corp is linked to Salesforce customer {ACME_SF}, "
+                              "which does not exist in Salesforce")
+    assert "link field" in (blocked.fix or "") and "--create-customers" in (blocked.fix or "")
+    assert created.kind is ActionKind.CREATE
+
+
+def test_a_push_to_a_missing_nue_customer_is_blocked_and_an_update_too() -> None:
+    (draft,) = plan(scenarios.rep_draft(), Direction.PUSH, receiver_customers=frozenset({"cust-other"})).actions
+    (update,) = plan(scenarios.diverged_order(), Direction.PUSH, receiver_customers=frozenset()).actions
+
+    assert draft.kind is update.kind is ActionKind.BLOCK
+    assert draft.reason == "customer Acme Corp is linked to Nue customer cust-acme, which does not exist in Nue"
+    assert update.changes  # the blocked update still says what it would have changed
+
+
+def test_with_customer_creation_a_dead_customer_link_is_replaced_by_a_new_customer() -> None:
+    (action,) = plan(scenarios.abandoned_cart(), Direction.PULL, receiver_customers=frozenset(),
+                     create_missing_customers=True).actions
+
+    assert action.kind is ActionKind.CREATE
+    assert action.create_customer is not None
+    assert action.create_customer.links.salesforce_id is None
+    assert action.create_customer.links.nue_id == "cust-acme"
+
+
+def test_an_order_whose_contact_link_leads_nowhere_on_the_receiver_is_blocked() -> None:
+    nue, sf = scenarios.abandoned_cart()
+    nue = [nue[0].model_copy(update={"bill_to_contact": CONTACT})]
+
+    (blocked,) = plan((nue, sf), Direction.PULL, receiver_contacts=frozenset(),
+                      create_missing_customers=True).actions
+    (created,) = plan((nue, sf), Direction.PULL, receiver_contacts=frozenset({"003000000000001AAA"})).actions
+
+    assert blocked.kind is ActionKind.BLOCK
+    assert blocked.reason == ("bill-to contact Ada Lovelace is linked to Salesforce contact 003000000000001AAA, "
+                              "which does not exist in Salesforce")
+    assert created.kind is ActionKind.CREATE
+
+
+def test_orders_that_write_no_values_are_not_held_up_by_missing_receiver_records() -> None:
+    nue, sf = scenarios.in_sync_order()
+    half = sf[0].model_copy(update={"links": sf[0].links.model_copy(update={"nue_id": None})})
+    nothing = frozenset[str]()
+
+    assert kinds(scenarios.in_sync_order(), Direction.PULL, receiver_customers=nothing) == {"ord-1": ActionKind.SKIP}
+    assert kinds((nue, [half]), Direction.PULL, receiver_customers=nothing) == {"ord-1": ActionKind.LINK}
+
+
+def test_receiver_references_are_the_customers_and_contacts_of_creates_and_updates() -> None:
+    cart_nue, _ = scenarios.abandoned_cart()
+    with_contact = [cart_nue[0].model_copy(update={"bill_to_contact": CONTACT})]
+    sides = scenarios.combine((with_contact, []), scenarios.diverged_order(), scenarios.in_sync_order(),
+                              scenarios.unlinked_customer())
+
+    assert receiver_references(plan(sides, Direction.PULL)) == ((ACME_SF,), ("003000000000001AAA",))
+    assert receiver_references(plan(sides, Direction.PUSH)) == (("cust-acme",), ())

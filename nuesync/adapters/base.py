@@ -92,6 +92,16 @@ class OrderSystem(Protocol):
 
     def fetch_customers(self, ids: Sequence[str] | None = None) -> list[Customer]: ...
 
+    def existing_customer_ids(self, ids: Sequence[str]) -> frozenset[str]:
+        """Which of these customer ids exist here, asked in batches; an id that is not even
+        well-formed for this system does not exist. Lets a plan block the orders that point at a
+        customer the receiver lacks, instead of sending each to fail on its own."""
+        ...
+
+    def existing_contact_ids(self, ids: Sequence[str]) -> frozenset[str]:
+        """Which of these contact ids exist here, as `existing_customer_ids`."""
+        ...
+
     def recognises(self, order_id: str) -> bool:
         """Whether `order_id` could be one of this system's order ids (so `--order X` asks only where it can be)."""
         ...

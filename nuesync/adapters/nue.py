@@ -46,8 +46,6 @@ from nuesync.model import Customer, DraftOrder, Status, System
 log = logging.getLogger(__name__)
 
 
-
-
 @dataclass(frozen=True)
 class ExistingOrder:
     """What the idempotency lookup learns about a Nue order already linked to a sender's order."""
@@ -106,8 +104,8 @@ class NueAdapter:
         """Drafts (and activated orders when asked) with products and customer, via paged GraphQL."""
         if (ids is not None and not ids) or (customer_ids is not None and not customer_ids):
             return FetchResult(orders=[])
-        statuses = self.api.draft_statuses + (self.api.activated_statuses if include_activated else ())
-        clauses: list[dict[str, Any]] = [{ORDER_RECORD_FIELDS["status"]: {"_in": list(statuses)}}]
+        statuses = (Status.DRAFT, Status.ACTIVATED) if include_activated else (Status.DRAFT,)
+        clauses: list[dict[str, Any]] = [self._status_where(statuses)]
         if customer_ids is not None:
             clauses.append({self.wire.order_table["customer"]: {"_in": list(customer_ids)}})
         if since is not None:
@@ -122,8 +120,16 @@ class NueAdapter:
                     "order", self.wire.order_selection(), {"_and": [*clauses, {"id": {"_in": chunk}}]}
                 )
             ]
-        orders, problems = self.wire.orders_from_wire(records)
+        status = ORDER_RECORD_FIELDS["status"]
+        kept = [r for r in records if not isinstance(r, Mapping) or _has_status(r.get(status), statuses)]
+        orders, problems = self.wire.orders_from_wire(kept)
         return FetchResult(orders=orders, problems=problems)
+
+    def _status_where(self, statuses: Sequence[Status]) -> dict[str, Any]:
+        """Every spelling of `statuses` (any case, stray whitespace) and some other values, which
+        `_has_status` then drops: Hasura's patterns cannot say "only whitespace around"."""
+        patterns = sorted({self.api.status_pattern.format(label=label) for s in statuses for label in s.spellings()})
+        return {"_or": [{ORDER_RECORD_FIELDS["status"]: {"_ilike": pattern}} for pattern in patterns]}
 
     def fetch_order(self, order_id: str) -> DraftOrder | None:
         """One order by id over REST, whatever its status: how a webhook hint is re-read."""
@@ -155,8 +161,26 @@ class NueAdapter:
                 log.warning("skipped Nue customer %s: %s: %s", record_id, exc.field, exc.message)
         return customers
 
+    def existing_customer_ids(self, ids: Sequence[str]) -> frozenset[str]:
+        """Which of these Nue customer ids exist: one GraphQL query per page of ids."""
+        return self._existing_ids("customer", ids)
+
+    def existing_contact_ids(self, ids: Sequence[str]) -> frozenset[str]:
+        """Which of these Nue contact ids exist (the records an order's `billToContact` points at)."""
+        return self._existing_ids("contact", ids)
+
+    def _existing_ids(self, root: str, ids: Sequence[str]) -> frozenset[str]:
+        wanted = [record_id for record_id in dict.fromkeys(ids) if record_id]
+        found = {
+            row["id"]
+            for chunk in _chunks(wanted, self._page_size)
+            for row in self._select(root, "{ id }", {"id": {"_in": chunk}})
+            if isinstance(row, Mapping) and isinstance(row.get("id"), str)
+        }
+        return frozenset(found.intersection(wanted))
+
     def draft_sync_enabled(self) -> bool:
-        """Nue's Sync Draft Orders setting (DESIGN §2 rule 6)."""
+        """Nue's Sync Draft Orders setting: when off, nothing may write drafts."""
         reply = self.http.send(self.api.endpoints["sync_setting"])
         data = self._data(reply, "the Sync Draft Orders setting")
         value = data.get(self.api.sync_setting_field) if isinstance(data, Mapping) else None
@@ -226,7 +250,8 @@ class NueAdapter:
     def _order_refusal(
         self, order: DraftOrder, existing: Mapping[str, ExistingOrder], seen: set[str]
     ) -> WriteResult | None:
-        """Why `order` must fail before any request, if it must (rules 4, 5, 7, 8)."""
+        """Why `order` must fail before any request, if it must: no key to write it by, its customer
+        or contact not linked, a link that leads elsewhere, or a Nue order no longer a draft."""
         key = order.links.salesforce_id
         if not key:
             return failed("", "MISSING_SALESFORCE_ID", "the order has no Salesforce id to key the write by")
@@ -249,6 +274,12 @@ class NueAdapter:
         if missing:
             return failed(key, "MISSING_LINE_ID", f"line(s) {', '.join(missing)} have no Salesforce id")
         match = self._match(order, existing)
+        if match is None and not order.lines and self.api.create_needs_order_products:
+            return failed(
+                key,
+                "NO_ORDER_PRODUCTS",
+                "Nue creates no order without order products: add a product to the order in Salesforce",
+            )
         if order.links.nue_id and match is None:
             return failed(key, "NUE_ORDER_NOT_FOUND", f"the linked Nue order {order.links.nue_id} does not exist")
         if match is not None and match.salesforce_id not in (None, key):
@@ -258,7 +289,7 @@ class NueAdapter:
                 f"Nue order {match.id} is linked to Salesforce order {match.salesforce_id}, not {key}",
                 match.id,
             )
-        if match is not None and match.status not in self.api.draft_statuses:
+        if match is not None and not _has_status(match.status, (Status.DRAFT,)):
             return failed(
                 key, "ORDER_NOT_DRAFT", f"Nue order {match.id} is {match.status}; draft sync never edits it", match.id
             )
@@ -310,7 +341,7 @@ class NueAdapter:
             if reply.status == self.api.duplicate_status and match is None:
                 # An earlier attempt created it but its answer was lost: update what it created.
                 match = self._existing_orders([order]).get(f"sf:{key}")
-                if match is not None and match.status in self.api.draft_statuses:
+                if match is not None and _has_status(match.status, (Status.DRAFT,)):
                     reply = self._send_order(order, match, catalog)
         except UnresolvedReference as exc:
             return failed(key, exc.code, exc.message)
@@ -531,6 +562,14 @@ class NueAdapter:
                 key=order_id, outcome=Outcome.UNCHANGED, record_id=order_id, message="the order was already activated"
             )
         return failed(order_id, code, message, order_id)
+
+
+def _has_status(value: Any, statuses: Sequence[Status]) -> bool:
+    """Whether a Nue status value means one of `statuses`, however it is spelled."""
+    try:
+        return Status.parse(value) in statuses
+    except ValueError:
+        return False
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

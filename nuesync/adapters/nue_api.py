@@ -54,6 +54,7 @@ class NueAssumptions:
         default_factory=lambda: {
             "order": "Order",
             "customer": "Customer",
+            "contact": "Contact",
             "product": "Product",
             "price_tag": "PriceTag",
         }
@@ -65,9 +66,14 @@ class NueAssumptions:
             "price_tag": "{ id code }",
         }
     )
-    # Status values as GraphQL filters must spell them (casing varies across Nue's APIs).
-    draft_statuses: tuple[str, ...] = ("Draft", "draft")
-    activated_statuses: tuple[str, ...] = ("Activated", "activated", "Active", "active")
+    # Status values vary in casing across Nue's APIs (documented) and may carry stray whitespace
+    # (`"DRAFT "`, seen in imported data): reads filter with a case-insensitive `_ilike` pattern
+    # around each label `Status.parse` reads, then keep only the records whose status parses to
+    # one asked for (the pattern also lets through e.g. `Inactive`, which that drops).
+    status_pattern: str = "%{label}%"
+    # POST /orders refuses an order without order products (`orderProducts` is required and may
+    # not be empty); an update may leave an order with none.
+    create_needs_order_products: bool = True
     # Writes answer {"status": "success", "data": {"order": {...}}} (documented for create and
     # activate, assumed for update and GET /orders/{id}).
     order_envelope_key: str = "order"

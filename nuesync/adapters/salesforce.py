@@ -34,6 +34,7 @@ from nuesync.adapters.salesforce_wire import (
     ORIGIN,
     PRODUCT_CODE_PATH,
     WireError,
+    case_safe_id,
     child_records,
     customer_fields,
     customer_from_wire,
@@ -64,7 +65,7 @@ __all__ = [
 ]
 
 SF = System.SALESFORCE
-ORDER_KEY_PREFIX, ACCOUNT_KEY_PREFIX = "801", "001"  # fixed in every org
+ORDER_KEY_PREFIX, ACCOUNT_KEY_PREFIX, CONTACT_KEY_PREFIX = "801", "001", "003"  # fixed in every org
 SOQL_IN_LIMIT = 500  # values per `IN (…)` list …
 SOQL_IN_CHARS = 10_000  # … and characters, to stay well inside the REST URI length limit
 
@@ -338,6 +339,27 @@ class SalesforceAdapter:
         queries = [f"{select}{f' WHERE {where}' if where else ''} ORDER BY Id" for where in self._id_filters("Id", ids)]
         return [customer_from_wire(record, self._mapping) for soql in queries for record in self.connection.query(soql)]
 
+    def existing_customer_ids(self, ids: Sequence[str]) -> frozenset[str]:
+        """Which of these Account ids exist: `SELECT Id FROM Account WHERE Id IN (…)`, in batches."""
+        return self._existing_ids("Account", ACCOUNT_KEY_PREFIX, ids)
+
+    def existing_contact_ids(self, ids: Sequence[str]) -> frozenset[str]:
+        """Which of these Contact ids exist, asked like `existing_customer_ids`."""
+        return self._existing_ids("Contact", CONTACT_KEY_PREFIX, ids)
+
+    def _existing_ids(self, sobject: str, key_prefix: str, ids: Sequence[str]) -> frozenset[str]:
+        """The ids (as given) of records of `sobject` here. An id not shaped like one (wrong key
+        prefix, bad case-safe suffix) does not exist and is not sent: Salesforce would refuse
+        the whole query for it. A deleted record (in the recycle bin) does not exist either."""
+        safe = {given: case_safe_id(given) for given in ids}
+        wanted = {given: full for given, full in safe.items() if full and full.startswith(key_prefix)}
+        found = {
+            record["Id"]
+            for batch in _in_batches(sorted(set(wanted.values())))
+            for record in self.connection.query(f"SELECT Id FROM {sobject} WHERE {soql_in('Id', batch)}")
+        }
+        return frozenset(given for given, full in wanted.items() if full in found)
+
     def price_book_entries(
         self, skus: Iterable[str], *, price_book: str | None = None, currency: str | None = None
     ) -> dict[str, str]:
@@ -603,6 +625,14 @@ class SalesforceAdapter:
         return [outcomes.get(c.links.nue_id or "", unkeyed) for c in customers]
 
     # --- run bookkeeping ---
+
+    def organization_id(self) -> str:
+        """The org id as Salesforce reports it (one query): the org's half of the run's target, so the
+        spelling of the URL in the config (My Domain, instance, `localhost`) never splits or merges orgs."""
+        for record in self.connection.query("SELECT Id FROM Organization"):
+            return str(record["Id"])
+        raise SalesforceRequestError("Salesforce returned no Organization record for this session",
+                                     status=200, error_code=None)
 
     def api_usage(self) -> ApiUsage | None:
         return self.connection.usage

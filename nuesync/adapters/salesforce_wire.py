@@ -214,7 +214,25 @@ def relationship_name(reference_field: str) -> str:
 
 
 def is_record_id(value: str) -> bool:
-    return bool(ID_PATTERN.fullmatch(value))
+    """Whether `value` is a well-formed record id (see `case_safe_id`)."""
+    return case_safe_id(value) is not None
+
+
+_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def case_safe_id(value: str) -> str | None:
+    """The 18-character form of a record id (what Salesforce answers with), or None when `value`
+    is not one: not 15 or 18 alphanumerics, or 18 whose last three do not match the case of the
+    first 15. Salesforce refuses a whole query for one such id, so it must never be sent."""
+    if not ID_PATTERN.fullmatch(value):
+        return None
+    id15 = value[:15]
+    suffix = "".join(
+        _SUFFIX_ALPHABET[sum(1 << i for i, char in enumerate(id15[start : start + 5]) if "A" <= char <= "Z")]
+        for start in (0, 5, 10)
+    )
+    return id15 + suffix if value[15:].upper() in ("", suffix) else None
 
 
 def customer_fields(mapping: FieldMapping) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 
 from nuesync.errors import ExitCode
 from nuesync.reconcile import Direction
+from nuesync.sandbox.nue.customers import update_customer
 from nuesync.sandbox.pair import RunningSandbox
 from tests.e2e.conftest import World
 from tests.e2e.test_volume import linked_world, seed_nue_carts, seed_salesforce_drafts
@@ -217,3 +219,171 @@ def test_a_malformed_counterpart_blocks_its_pair_and_is_not_overwritten_unseen(
     assert len(blocked) == 2  # the pair, and the unreadable record itself
     assert all(receiver_id in message and field in message for message in blocked)
     assert any(message.startswith("its counterpart") for message in blocked)
+
+
+# --- numbers Salesforce cannot store, and values that must not be written through ------------------
+
+# Planted (Nue's API refuses them): amounts as an import behind the API would leave them.
+ODD_NUMBERS = {
+    "huge quantity": ("quantity", Decimal("1E+30"), "too large"),
+    "huge quantity as a float": ("quantity", 1e30, "too large"),
+    "huge unit price": ("listPrice", Decimal("1E+30"), "too large"),
+    "NaN text": ("listPrice", "NaN", "not a finite number"),
+    "a quantity with 3 decimals": ("quantity", Decimal("2.125"), "more than 2 decimals"),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "why"), ODD_NUMBERS.values(), ids=ODD_NUMBERS.keys())
+def test_a_number_salesforce_cannot_store_is_one_malformed_record_and_the_rest_syncs(
+        world: World, field: str, value: object, why: str) -> None:
+    spoiled, *good = seed_nue_carts(world.sandbox, 3)
+    world.sandbox.nue.store.lines_of(spoiled)[0][field] = value
+    [draft] = seed_salesforce_drafts(world.sandbox, 1)
+
+    diff = world.run("--json", "diff")
+    pulled = world.run("--json", "pull", "--yes")
+    pushed = world.run("--json", "push", "--yes")
+
+    assert diff.code == ExitCode.DIFFERENCES, diff.stderr
+    [problem] = diff.json()["problems"]
+    assert (problem["record_id"], problem["field"]) == (spoiled, f"orderProducts[0].{field}")
+    assert why in problem["message"]
+    assert pulled.code == ExitCode.CONFLICTS, pulled.stderr
+    done = outcomes(pulled)
+    assert done[spoiled]["result"] == "blocked" and f"orderProducts[0].{field}" in done[spoiled]["message"]
+    assert {done[key]["result"] for key in good} == {"created"}
+    assert salesforce_counterpart(world.sandbox, spoiled) is None
+    assert pushed.code == ExitCode.CONFLICTS, pushed.stderr  # the unreadable Nue record is still reported
+    assert outcomes(pushed)[draft]["result"] == "created"
+
+
+REFUSED_VALUES = {
+    "negative quantity": ("quantity", Decimal(-2), "quantity is -2; it must be above 0"),
+    "negative zero quantity": ("quantity", Decimal("-0"), "quantity is 0; it must be above 0"),
+    "negative unit price": ("listPrice", Decimal(-5), "unit_price is -5; it must be 0 or more"),
+    "discount above 100 %": ("discount", Decimal(120), "discount.percent is 120; it must be between 0 and 100"),
+    "negative discount amount": ("discountAmount", Decimal(-1), "discount.amount is -1; it must be 0 or more"),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "why"), REFUSED_VALUES.values(), ids=REFUSED_VALUES.keys())
+def test_a_value_that_must_not_be_written_through_blocks_its_order_naming_line_and_field(
+        world: World, field: str, value: Decimal, why: str) -> None:
+    spoiled, *good = seed_nue_carts(world.sandbox, 3)
+    line = world.sandbox.nue.store.lines_of(spoiled)[1]
+    line[field] = value  # planted: Nue's API refuses these too
+
+    result = world.run("--json", "pull", "--yes")
+
+    assert result.code == ExitCode.CONFLICTS, result.stdout + result.stderr
+    done = outcomes(result)
+    assert done[spoiled]["result"] == "blocked"
+    assert f"line 2 ({line['id']}): {why}" in done[spoiled]["message"]
+    assert salesforce_counterpart(world.sandbox, spoiled) is None
+    assert {done[key]["result"] for key in good} == {"created"}
+
+
+# --- status spellings -----------------------------------------------------------------------------------
+
+
+def test_a_nue_draft_is_seen_however_its_status_is_spelled(world: World) -> None:
+    spellings = ["DRAFT ", "DRAFT", "dRaFt", "\tdraft"]
+    carts = seed_nue_carts(world.sandbox, len(spellings) + 1)
+    for cart, spelling in zip(carts, spellings, strict=False):
+        world.sandbox.nue.store.orders[cart]["status"] = spelling  # planted: Nue's API writes its own spelling
+
+    diff = world.run("--json", "diff")
+    pulled = world.run("--json", "pull", "--yes")
+
+    assert diff.code == ExitCode.DIFFERENCES, diff.stderr
+    assert {o["nue_id"] for o in diff.json()["orders"] if o["class"] == "only_in_nue"} == set(carts)
+    assert pulled.code == ExitCode.OK, pulled.stdout + pulled.stderr
+    assert {key: o["result"] for key, o in outcomes(pulled).items()} == dict.fromkeys(carts, "created")
+    assert world.run("--json", "diff").code == ExitCode.OK
+
+
+# --- text that would drive the terminal ---------------------------------------------------------------
+
+CLEAR_SCREEN = "\x1b[2J"
+
+
+@pytest.mark.parametrize("options", [(), ("--no-color",)], ids=["default", "no-color"])
+def test_an_escape_sequence_in_an_order_name_reaches_no_terminal(world: World, options: tuple[str, ...]) -> None:
+    cart, _other = seed_nue_carts(world.sandbox, 2)
+    world.sandbox.nue.update_order(cart, {"name": f"Cart {CLEAR_SCREEN}\u202eevil"})
+
+    diff = world.run(*options, "diff")
+    plan = world.run(*options, "pull", "--dry-run")
+
+    for result in (diff, plan):
+        assert result.code == ExitCode.DIFFERENCES, result.stderr
+        assert "\x1b" not in result.stdout + result.stderr and "\u202e" not in result.stdout
+        assert "\\x1b[2J" in result.stdout  # shown as the escape, so the admin sees what is there
+
+
+def test_json_output_carries_the_name_unchanged(world: World) -> None:
+    cart, _other = seed_nue_carts(world.sandbox, 2)
+    world.sandbox.nue.update_order(cart, {"name": f"Cart {CLEAR_SCREEN}"})
+
+    result = world.run("--json", "diff")
+
+    assert "\x1b" not in result.stdout
+    assert {o["name"] for o in result.json()["orders"] if o["nue_id"] == cart} == {f"Cart {CLEAR_SCREEN}"}
+
+
+# --- links to receiver records that do not exist ------------------------------------------------------
+
+NO_SUCH_ACCOUNT = "001Hn00000ZZZZZIA5"  # well-formed (its case-safe suffix matches), never issued
+
+
+def test_a_push_to_nue_customers_that_do_not_exist_blocks_each_order_before_any_write(world: World) -> None:
+    dangling, dead_contact, *good = (seed_salesforce_drafts(world.sandbox, 1)[0] for _ in range(4))  # own Accounts
+    salesforce = world.sandbox.salesforce
+    account = salesforce.get("Account", salesforce.get("Order", dangling)["AccountId"])
+    salesforce.update("Account", account["Id"], {"Nue_Customer_Id__c": "cust-that-was-never-there"})
+    contact = salesforce.get("Order", dead_contact)["BillToContactId"]
+    salesforce.update("Contact", contact, {"Nue_Contact_Id__c": "contact-that-was-never-there"})
+    world.sandbox.nue.reset_counters()
+
+    result = world.run("--json", "push", "--yes")
+
+    assert result.code == ExitCode.CONFLICTS, result.stdout + result.stderr
+    done = outcomes(result)
+    assert done[dangling]["result"] == done[dead_contact]["result"] == "blocked"
+    assert (f"customer {account['Name']} is linked to Nue customer cust-that-was-never-there, which does not "
+            "exist in Nue") in done[dangling]["message"]
+    assert "Nue contact contact-that-was-never-there, which does not exist in Nue" in done[dead_contact]["message"]
+    assert {done[key]["result"] for key in good} == {"created"}
+    assert world.sandbox.nue.counters["POST /orders"] == len(good)
+
+
+def test_a_pull_to_accounts_that_do_not_exist_or_cannot_blocks_those_orders(world: World) -> None:
+    dangling, malformed, *good = (seed_nue_carts(world.sandbox, 1)[0] for _ in range(4))  # own customers
+    nue = world.sandbox.nue
+    for cart, account in ((dangling, NO_SUCH_ACCOUNT), (malformed, "not-an-account-id")):
+        update_customer(nue.store, nue.get_order(cart)["customerId"], {"salesforceId": account})
+
+    result = world.run("--json", "pull", "--yes")
+
+    assert result.code == ExitCode.CONFLICTS, result.stdout + result.stderr
+    done = outcomes(result)
+    assert f"linked to Salesforce customer {NO_SUCH_ACCOUNT}, which does not exist" in done[dangling]["message"]
+    assert "linked to Salesforce customer not-an-account-id, which does not exist" in done[malformed]["message"]
+    assert {done[key]["result"] for key in good} == {"created"}
+
+
+def test_customer_creation_replaces_a_dead_customer_link_with_a_new_customer(world: World) -> None:
+    [draft] = seed_salesforce_drafts(world.sandbox, 1)
+    salesforce = world.sandbox.salesforce
+    order = salesforce.get("Order", draft)
+    salesforce.update("Order", draft, {"BillToContactId": None})  # its contact belongs to the old customer
+    salesforce.update("Account", order["AccountId"], {"Nue_Customer_Id__c": "cust-that-was-deleted"})
+
+    result = world.run("--json", "push", "--yes", "--create-customers")
+
+    assert result.code == ExitCode.OK, result.stdout + result.stderr
+    assert outcomes(result)[draft]["result"] == "created"
+    relinked = salesforce.get("Account", order["AccountId"])["Nue_Customer_Id__c"]
+    assert relinked != "cust-that-was-deleted"
+    pushed = nue_counterpart(world.sandbox, draft)
+    assert pushed is not None and pushed["customerId"] == relinked

@@ -235,6 +235,22 @@ def test_orders_nue_cannot_take_fail_without_a_request(nue: NueSandbox, adapter:
     assert nue.counters["POST /orders"] == 1
 
 
+def test_an_order_without_lines_is_not_created_but_an_existing_one_is_still_updated(
+    nue: NueSandbox, adapter: NueAdapter
+) -> None:
+    existing, empty = rep_orders(nue, 2, lines=1)
+    adapter.upsert_orders([existing])
+    nue.reset_counters()
+
+    renamed = existing.model_copy(update={"lines": [], "name": "Renamed"})
+    results = adapter.upsert_orders([empty.model_copy(update={"lines": []}), renamed])
+
+    outcomes = [(r.outcome, r.error_code) for r in results]
+    assert outcomes == [(Outcome.FAILED, "NO_ORDER_PRODUCTS"), (Outcome.UPDATED, None)]
+    assert "add a product to the order in Salesforce" in (results[0].message or "")
+    assert nue.counters["POST /orders"] == 0 and nue.counters["PATCH /orders/{id}"] == 1
+
+
 def test_an_activated_order_is_not_edited_by_draft_sync(nue: NueSandbox, adapter: NueAdapter) -> None:
     order = rep_orders(nue, 1)[0]
     [created] = adapter.upsert_orders([order])
@@ -331,12 +347,104 @@ def test_concurrent_writes_overlap_latency(nue: NueSandbox, adapter_for: Callabl
 
 def test_amounts_keep_their_exact_value(nue: NueSandbox, adapter: NueAdapter) -> None:
     order = rep_orders(nue, 1, lines=1)[0]
-    line = order.lines[0].model_copy(update={"unit_price": Decimal("1234567.8901"), "quantity": Decimal("0.333")})
+    line = order.lines[0].model_copy(update={"unit_price": Decimal("1234567.89"), "quantity": Decimal("0.33")})
 
     [result] = adapter.upsert_orders([order.model_copy(update={"lines": [line]})])
     [back] = adapter.fetch_orders(ids=[result.record_id or ""]).orders
 
-    assert (back.lines[0].unit_price, back.lines[0].quantity) == (Decimal("1234567.8901"), Decimal("0.333"))
+    assert (back.lines[0].unit_price, back.lines[0].quantity) == (Decimal("1234567.89"), Decimal("0.33"))
+
+
+# Held by Nue, refused by the model: Salesforce could not store them (see model.AMOUNT_INTEGER_DIGITS).
+ODD_AMOUNTS = {
+    "huge quantity": ("quantity", Decimal("1E+30"), "too large"),
+    "huge unit price": ("listPrice", Decimal("1E+30"), "too large"),
+    "quantity with 3 decimals": ("quantity", Decimal("0.333"), "more than 2 decimals"),
+    "unit price with 4 decimals": ("listPrice", Decimal("12.3456"), "more than 2 decimals"),
+    "NaN text": ("quantity", "NaN", "not a finite number"),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "why"), ODD_AMOUNTS.values(), ids=ODD_AMOUNTS.keys())
+def test_an_amount_salesforce_cannot_store_makes_that_order_one_malformed_record(
+    nue: NueSandbox, adapter: NueAdapter, field: str, value: object, why: str
+) -> None:
+    spoiled, *good = nue.seed_synthetic(3, lines_per_order=2)
+    nue.store.lines_of(spoiled)[1][field] = value  # planted: as an import behind the API would leave it
+
+    result = adapter.fetch_orders()
+
+    assert {o.links.nue_id for o in result.orders} == set(good)
+    [problem] = result.problems
+    assert (problem.record_id, problem.field) == (spoiled, f"orderProducts[1].{field}")
+    assert why in problem.message
+
+
+def test_negative_zero_is_zero(nue: NueSandbox, adapter: NueAdapter) -> None:
+    [order_id] = nue.seed_synthetic(1, lines_per_order=1)
+    nue.store.lines_of(order_id)[0]["listPrice"] = Decimal("-0")
+
+    [order] = adapter.fetch_orders().orders
+
+    assert str(order.lines[0].unit_price) == "0"
+
+
+# --- status spellings ------------------------------------------------------------------------------
+
+ODD_SPELLINGS = ["DRAFT ", "DRAFT", "dRaFt", " draft\t"]
+
+
+@pytest.mark.parametrize("spelling", ODD_SPELLINGS)
+def test_a_draft_is_read_however_its_status_is_spelled(nue: NueSandbox, adapter: NueAdapter, spelling: str) -> None:
+    odd, plain = nue.seed_synthetic(2, lines_per_order=1)
+    nue.store.orders[odd]["status"] = spelling  # planted: Nue's API writes only its own spelling
+
+    orders = {o.links.nue_id: o for o in adapter.fetch_orders().orders}
+
+    assert set(orders) == {odd, plain}
+    assert orders[odd].status is Status.DRAFT
+
+
+def test_a_status_filter_keeps_only_the_statuses_asked_for(nue: NueSandbox, adapter: NueAdapter) -> None:
+    draft, active, inactive, drafted = nue.seed_synthetic(4, lines_per_order=1)
+    spellings = {active: " ACTIVE", inactive: "Inactive", drafted: "Drafted"}
+    for order_id, status in spellings.items():
+        nue.store.orders[order_id]["status"] = status  # planted, as above
+
+    assert {o.links.nue_id for o in adapter.fetch_orders().orders} == {draft}
+    everything = adapter.fetch_orders(include_activated=True)
+    assert {o.links.nue_id for o in everything.orders} == {draft, active} and not everything.problems
+
+
+def test_a_draft_spelled_oddly_is_sent_to_nue_not_refused_as_no_longer_a_draft(
+    nue: NueSandbox, adapter: NueAdapter
+) -> None:
+    [order] = rep_orders(nue, 1, lines=1)
+    [created] = adapter.upsert_orders([order])
+    nue.store.orders[created.record_id or ""]["status"] = "DRAFT "  # planted, as above
+    nue.reset_counters()
+
+    adapter.upsert_orders([order.model_copy(update={"name": "Renamed"})])
+
+    assert nue.counters["PATCH /orders/{id}"] == 1  # what Nue then answers is Nue's business
+
+
+# --- which customers and contacts exist ------------------------------------------------------------
+
+
+def test_existing_customers_and_contacts_are_asked_one_query_per_page(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    customers = [linked_customer(nue, f"001{i:012d}") for i in range(5)]
+    contact = nue.insert_contact(customers[0], {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@x.io"})
+    nue.reset_counters()
+    adapter = adapter_for(page_size=2)
+
+    assert adapter.existing_customer_ids([*customers, "no-such-customer", ""]) == frozenset(customers)
+    assert nue.counters[GRAPHQL] == 3  # 6 non-empty ids, 2 per page
+    assert adapter.existing_contact_ids([contact, customers[1]]) == {contact}
+    assert adapter.existing_customer_ids([]) == frozenset()
+    assert nue.counters[GRAPHQL] == 4
 
 
 def test_links_that_disagree_are_reported_never_fixed(nue: NueSandbox, adapter: NueAdapter) -> None:

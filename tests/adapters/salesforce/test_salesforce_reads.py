@@ -52,9 +52,14 @@ def test_all_drafts_arrive_with_every_line_paging_parents_and_children(
 
     result = adapter.fetch_orders()
 
-    parent_pages = math.ceil(26 / PARENT_BATCH)
-    child_pages = math.ceil(11 / CHILD_BATCH) - 1
-    assert paged_org.sandbox.counters == {"GET query": 1, "GET query/{locator}": parent_pages - 1 + child_pages}
+    # A page holds PARENT_BATCH records counting the lines inline with their orders: two 3-line
+    # orders whole and a third with one line, its other two read through the line cursor before the
+    # next page. 25 such orders fill 8 pages plus one that also starts the long order, whose other
+    # lines then take pages of CHILD_BATCH: every page is read once, none twice.
+    parent_pages, cut_orders = math.ceil(25 / 3), 25 // 3
+    long_order_pages = math.ceil((11 - CHILD_BATCH) / CHILD_BATCH)
+    locator_reads = parent_pages - 1 + cut_orders + long_order_pages
+    assert paged_org.sandbox.counters == {"GET query": 1, "GET query/{locator}": locator_reads}
     assert result.problems == []
     assert len(result.orders) == 26
     fetched_lines = {line.links.salesforce_id for order in result.orders for line in order.lines}
@@ -94,11 +99,12 @@ def test_fetch_by_ids_reports_a_malformed_id_and_returns_the_rest(
     adapter = adapter_for(org)
     org.sandbox.reset_counters()
 
-    result = adapter.fetch_orders(ids=[first, third, "not-an-id"])
+    bad_suffix = "801xxxxxxxxxxxxXXX"  # id-shaped, but its suffix does not match: Salesforce refuses the query
+    result = adapter.fetch_orders(ids=[first, third, "not-an-id", bad_suffix])
     none_asked = adapter.fetch_orders(ids=[], customer_ids=["001'; DROP"])
 
     assert {order.links.salesforce_id for order in result.orders} == {first, third}
-    assert [(p.record_id, p.field) for p in result.problems] == [("not-an-id", "Id")]
+    assert [(p.record_id, p.field) for p in result.problems] == [("not-an-id", "Id"), (bad_suffix, "Id")]
     assert none_asked.orders == []
     assert [(p.record_id, p.field) for p in none_asked.problems] == [("001'; DROP", "AccountId")]
     assert org.sandbox.request_count() == 1
@@ -225,6 +231,7 @@ def test_a_mapped_field_the_org_lacks_is_a_configuration_error(
     [
         ("801Hn000000000LIAQ", True, False),
         ("801Hn000000000L", True, False),
+        ("801xxxxxxxxxxxxXXX", False, False),
         ("001Hn000000000KIAQ", False, True),
         ("ORD-00001", False, False),
         ("", False, False),
@@ -252,3 +259,25 @@ def test_product_codes_are_the_standard_books_active_entries_read_once(
     assert set(entries) == {"NUE-SEAT", "NUE-ONBOARD"}
     assert org.sandbox.request_count() == 2  # the standard price book, then its entries; nothing more
     assert adapter.price_tag_codes() is None
+
+
+def test_existing_accounts_and_contacts_are_asked_in_batches_and_malformed_ids_never_sent(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = org.sandbox
+    kept, other, deleted = (sandbox.insert("Account", {"Name": f"Account {n}"}) for n in range(3))
+    sandbox.delete("Account", deleted)
+    contact = sandbox.insert("Contact", {"LastName": "Lovelace", "AccountId": kept})
+    bad_suffix = kept[:15] + ("AAA" if kept[15:] != "AAA" else "BBB")
+    monkeypatch.setattr("nuesync.adapters.salesforce.SOQL_IN_LIMIT", 2)
+    adapter = adapter_for(org)
+    sandbox.reset_counters()
+
+    asked = [kept, other[:15], deleted, bad_suffix, contact, "001-not-an-id", ""]
+    existing = adapter.existing_customer_ids(asked)
+
+    assert existing == {kept, other[:15]}
+    assert sandbox.counters == {"GET query": 2}  # kept, other and deleted are well-formed: 2 per batch
+    assert adapter.existing_contact_ids([contact, kept, contact[:15]]) == {contact, contact[:15]}
+    assert adapter.existing_customer_ids(["garbage"]) == frozenset()
+    assert sandbox.counters == {"GET query": 3}

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from nuesync.adapters.salesforce_wire import (
     LINES_RELATIONSHIP,
     WireError,
+    case_safe_id,
     customer_to_wire,
     dumps,
     json_number,
@@ -279,6 +280,9 @@ def test_an_untranslatable_value_names_its_wire_field(
             {"Product2": {"ProductCode": 42}},
             f"{LINES_RELATIONSHIP}.PricebookEntry.Product2.ProductCode",
         ),
+        ("line", "Quantity", Decimal("1E+30"), f"{LINES_RELATIONSHIP}.Quantity"),
+        ("line", "UnitPrice", Decimal("0.125"), f"{LINES_RELATIONSHIP}.UnitPrice"),
+        ("order", "Nue_Discount_Amount__c", Decimal("1E+16"), "Nue_Discount_Amount__c"),
     ],
 )
 def test_a_value_the_model_refuses_names_its_wire_field(
@@ -344,6 +348,22 @@ def test_select_list_reads_related_fields_and_lines_in_one_query() -> None:
     assert "PricebookEntry.Product2.ProductCode" in subquery
     assert "Taxable__c" in subquery
     assert "Status" not in fields  # org-specific labels are never read or filtered on
+
+
+@pytest.mark.parametrize(
+    ("given", "full"),
+    [
+        ("801Hn000000000LIAQ", "801Hn000000000LIAQ"),
+        ("801Hn000000000L", "801Hn000000000LIAQ"),
+        ("801Hn000000000LiaQ", "801Hn000000000LIAQ"),  # the suffix is case-insensitive
+        ("801Hn000000000LAAA", None),  # a suffix that does not match the case of the first 15
+        ("801hn000000000LIAQ", None),  # nor does this first 15
+        ("801Hn000000000", None),
+        ("not-an-id-at-all", None),
+    ],
+)
+def test_case_safe_ids_are_the_18_character_form_or_none(given: str, full: str | None) -> None:
+    assert case_safe_id(given) == full
 
 
 def test_soql_literals_are_escaped() -> None:
