@@ -25,11 +25,10 @@ from nuesync.activate_rules import (
     unreadable_decision,
 )
 from nuesync.apply import ApplyReport
-from nuesync.apply import Result as SyncResult
 from nuesync.errors import UsageError
 from nuesync.fetch import Scope, fetch_snapshot
-from nuesync.journal import ActionRecord
 from nuesync.model import Status, System
+from nuesync.outcome import Result
 from nuesync.plan import Plan
 from nuesync.reconcile import Direction, OrderClass, OrderComparison, Reconciliation, reconcile
 from nuesync.sync import DraftSyncOffError, SyncRun
@@ -153,7 +152,7 @@ def _after_sync(run: SyncRun, decisions: Sequence[ActivationDecision], plans: Se
     pending = [d for d in decisions if d.verdict is Verdict.SYNC_FIRST]
     if not pending:
         return list(decisions)
-    failures = {i: o for report in synced for o in report.outcomes if o.result is SyncResult.FAILED
+    failures = {i: o for report in synced for o in report.outcomes if o.result is Result.FAILED
                 for i in (o.nue_id, o.salesforce_id) if i}
     why = {a.sender.links.id_in(p.direction.sender): a.reason for p in plans for a in p.actions
            if a.sender is not None and a.reason}
@@ -226,7 +225,7 @@ def _settle(run: SyncRun, items: Sequence[ActivationDecision | ActivationOutcome
     acting = [i for i in items if isinstance(i, ActivationDecision) and i.acts]
     activated = _activate(run, acting)
     outcomes = tuple(i if isinstance(i, ActivationOutcome) else activated.get(i.key) or outcome_of(i) for i in items)
-    run.journal.record_actions(run.run_id, (_record(o) for o in outcomes))
+    run.journal.record_actions(run.run_id, outcomes)
     return outcomes
 
 
@@ -249,7 +248,3 @@ def complete_activations(run: SyncRun, comparisons: Iterable[OrderComparison]) -
     decisions = [decide(c) for c in comparisons if c.cls in OUTSIDE_ACTIVATION]
     return _settle(run, decisions) if decisions else ()
 
-
-def _record(outcome: ActivationOutcome) -> ActionRecord:
-    return ActionRecord(outcome.key, "activate", outcome.result.value, outcome.nue_id, outcome.salesforce_id,
-                        outcome.error_code, outcome.message, outcome.fields)

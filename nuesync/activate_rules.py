@@ -5,7 +5,7 @@ order, or why activation must not happen; `outcome_of` and `exit_code_for` turn 
 failures into per-order results and the run's exit code. Nothing here does I/O, so every rule is
 tested without HTTP; `nuesync.activate` reads the orders and carries the decisions out.
 
-Why origin first (DESIGN.md §2 rule 2): the origin system owns the order's lifecycle, so its
+Why origin first (rule 2 in docs/design.md): the origin system owns the order's lifecycle, so its
 activation is the fact; the other system only mirrors it. The order of writes also makes a crash
 harmless: an order activated in its origin but not yet mirrored is a state the next run
 recognises and completes, and an order activated outside nuesync (a customer checking out in
@@ -21,6 +21,7 @@ from enum import StrEnum
 from nuesync.apply import ApplyReport
 from nuesync.errors import ExitCode
 from nuesync.model import DraftOrder, Status, System
+from nuesync.outcome import OrderOutcome, Result
 from nuesync.reconcile import Direction, OrderClass, OrderComparison, field_paths
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ _VERDICTS: dict[Selected, dict[Problem, tuple[Verdict, Verdict]]] = {
         Problem.UNACTIVATABLE: (Verdict.SKIPPED, Verdict.SKIPPED),
     },
 }
+REFUSALS = frozenset({Verdict.REFUSED, Verdict.CONFLICT})  # decisions that make a run exit 5
 SYNC_DIRECTION: dict[System, Direction] = {System.NUE: Direction.PULL, System.SALESFORCE: Direction.PUSH}
 OUTSIDE_ACTIVATION = frozenset({OrderClass.ACTIVATED_IN_NUE_ONLY, OrderClass.ACTIVATED_IN_SALESFORCE_ONLY})
 SYNC_MESSAGE = "Use the sync feature before order activation"
@@ -312,14 +314,8 @@ def unreadable_decision(key: str, message: str) -> ActivationDecision:
 # --- outcomes -----------------------------------------------------------------------------------
 
 
-class Result(StrEnum):
-    """Per-order results, in the journal's vocabulary so `nuesync log --failed` finds them."""
-
-    ACTIVATED = "activated"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    BLOCKED = "blocked"
-    FAILED = "failed"
+# The results an activation reports, counted in this order (the shared vocabulary of `nuesync.outcome`).
+ACTIVATION_RESULTS = (Result.ACTIVATED, Result.UNCHANGED, Result.SKIPPED, Result.BLOCKED, Result.FAILED)
 
 
 class SideState(StrEnum):
@@ -336,23 +332,16 @@ _RESULT_BY_VERDICT = {Verdict.NOTHING: Result.UNCHANGED, Verdict.REFUSED: Result
                       Verdict.SYNC_FIRST: Result.BLOCKED}
 _STATE_BY_STATUS = {Status.ACTIVATED: SideState.ALREADY, Status.DRAFT: SideState.DRAFT,
                     Status.CANCELED: SideState.CANCELED}
-# The first result present decides the exit code: failures before decisions a person must make.
-_EXIT_BY_RESULT = ((Result.FAILED, ExitCode.PARTIAL_FAILURE), (Result.BLOCKED, ExitCode.CONFLICTS))
 
 
-@dataclass(frozen=True)
-class ActivationOutcome:
-    key: str
-    result: Result
+@dataclass(frozen=True, kw_only=True)
+class ActivationOutcome(OrderOutcome):
+    """An order's outcome (journaled as action `activate`) plus each system's state after the run."""
+
     origin: System | None
     nue: SideState
     salesforce: SideState
-    nue_id: str | None = None
-    salesforce_id: str | None = None
     name: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-    fields: tuple[str, ...] = ()
 
     def state_in(self, system: System) -> SideState:
         return self.nue if system is System.NUE else self.salesforce
@@ -378,16 +367,24 @@ def outcome_of(decision: ActivationDecision, activated: Iterable[System] = (),
     else:
         result, code = _RESULT_BY_VERDICT[decision.verdict], decision.code
         message = "; ".join(p for p in (decision.reason, decision.fix) if p) or None
-    return ActivationOutcome(decision.key, result, decision.origin, state(System.NUE), state(System.SALESFORCE),
-                             decision.id_in(System.NUE), decision.id_in(System.SALESFORCE), decision.name, code,
-                             message, decision.fields)
+    return ActivationOutcome(decision.key, "activate", result, decision.id_in(System.NUE),
+                             decision.id_in(System.SALESFORCE), code, message, decision.fields, origin=decision.origin,
+                             nue=state(System.NUE), salesforce=state(System.SALESFORCE), name=decision.name)
 
 
 def exit_code_for(outcomes: Iterable[ActivationOutcome], synced: Iterable[ApplyReport] = ()) -> ExitCode:
-    results = {o.result for o in outcomes}
-    if any(report.exit_code is ExitCode.PARTIAL_FAILURE for report in synced):
-        results.add(Result.FAILED)
-    return next((code for result, code in _EXIT_BY_RESULT if result in results), ExitCode.OK)
+    """Failures before decisions a person must make: 4 when something was written too (an activation,
+    a side activated before its mirror failed, a sync), 8 when nothing was; then 5 for refusals."""
+    outcomes, synced = list(outcomes), list(synced)
+    failed = any(o.result is Result.FAILED for o in outcomes) or any(
+        report.exit_code in {ExitCode.PARTIAL_FAILURE, ExitCode.NOTHING_WRITTEN} for report in synced)
+    if failed:
+        written = any(SideState.ACTIVATED in (o.nue, o.salesforce) for o in outcomes) or any(
+            report.written for report in synced)
+        return ExitCode.PARTIAL_FAILURE if written else ExitCode.NOTHING_WRITTEN
+    if any(o.result is Result.BLOCKED for o in outcomes):
+        return ExitCode.CONFLICTS
+    return ExitCode.OK
 
 
 @dataclass(frozen=True)
@@ -397,7 +394,7 @@ class ActivationReport:
     outcomes: tuple[ActivationOutcome, ...]
 
     def counts(self) -> dict[str, int]:
-        counted = dict.fromkeys((r.value for r in Result), 0)
+        counted = dict.fromkeys((r.value for r in ACTIVATION_RESULTS), 0)
         for outcome in self.outcomes:
             counted[outcome.result.value] += 1
         return counted

@@ -5,7 +5,7 @@ sender's ids (an external-id upsert in Salesforce, a lookup by `salesforceId` in
 re-run finds what a dead run created instead of creating it again; the links are written back
 to the sender afterwards, and a run that died in between is completed by the next one (the
 one-way link still pairs the two records). Every order written is read back from both systems
-and only counted a success when they now agree (DESIGN.md §2 rule 10).
+and only counted a success when they now agree (rule 10 in docs/design.md).
 
 A run can also be stopped part-way: an API goes away, the API budget is spent, or the user
 presses Ctrl-C. The report then still holds every order's outcome — written, written but not
@@ -17,36 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from nuesync.adapters.base import OrderSystem, Outcome, WriteResult
-from nuesync.errors import ExitCode, NuesyncError
-from nuesync.journal import ActionRecord, Journal
+from nuesync.errors import ExitCode, NuesyncError, interruption
+from nuesync.journal import Journal
 from nuesync.model import Customer, DraftOrder, Links, System
+from nuesync.outcome import WRITTEN, OrderOutcome, Result
 from nuesync.plan import ActionKind, OrderAction, Plan
 from nuesync.reconcile import OrderClass, field_paths, reconcile
 
-
-class Result(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    LINKED = "linked"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class OrderOutcome:
-    key: str
-    action: ActionKind
-    result: Result
-    nue_id: str | None = None
-    salesforce_id: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-    fields: tuple[str, ...] = ()
+# The results a sync run reports (an activation has its own), counted in this order.
+SYNC_RESULTS = (Result.CREATED, Result.UPDATED, Result.LINKED, Result.UNCHANGED, Result.SKIPPED, Result.BLOCKED,
+                Result.FAILED)
 
 
 @dataclass(frozen=True)
@@ -62,25 +44,36 @@ class ApplyReport:
     plan: Plan
     outcomes: tuple[OrderOutcome, ...]
     stopped: Stop | None = None
+    customers_created: int = 0  # on the receiver, even when an order of theirs failed afterwards
 
     def counts(self) -> dict[str, int]:
-        counted = {r.value: 0 for r in Result}
+        counted = {r.value: 0 for r in SYNC_RESULTS}
         for outcome in self.outcomes:
             counted[outcome.result.value] += 1
         return counted
 
     @property
+    def written(self) -> bool:
+        return self.customers_created > 0 or any(o.result in WRITTEN for o in self.outcomes)
+
+    @property
     def exit_code(self) -> ExitCode:
-        """A stopped run says why (7 API unavailable, 6 budget, 130 Ctrl-C); then failures (4);
-        then blocked orders, which need a person's decision (5): a cron job must not report
-        success while an order waits for someone to link a customer or fix a record."""
+        """A stopped run says why (7 API unavailable, 6 budget, 130 Ctrl-C, 143 SIGTERM); then
+        failures: 4 when something was written too, 8 when nothing was; then blocked orders, which
+        need a person's decision (5): a cron job must not report success while an order waits for
+        someone to link a customer or fix a record."""
         if self.stopped is not None:
             return self.stopped.exit_code
         if any(o.result is Result.FAILED for o in self.outcomes):
-            return ExitCode.PARTIAL_FAILURE
+            return ExitCode.PARTIAL_FAILURE if self.written else ExitCode.NOTHING_WRITTEN
         if any(o.result is Result.BLOCKED for o in self.outcomes):
             return ExitCode.CONFLICTS
         return ExitCode.OK
+
+    @property
+    def stopped_early(self) -> str | None:
+        """Why the adapter stopped sending after a run of identical failures, if it did."""
+        return next((o.message for o in self.outcomes if o.error_code == STOPPED_EARLY), None)
 
 
 Progress = Callable[[str], None]
@@ -95,6 +88,7 @@ class _Work:
     receiver_id: str | None = None
     line_ids: dict[str, str] = field(default_factory=dict)  # sender line id → receiver line id
     customer_id: str | None = None  # the customer's id on the receiver
+    customer_created: str | None = None  # set when this run created that customer on the receiver
     failure: tuple[str, str] | None = None
     result: Result = Result.UNCHANGED
 
@@ -129,9 +123,10 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
         verified = {id(w): f"written, but not read back to verify it: {stopped.reason}" for w in work
                     if w.failure is None}
     outcomes = _outcomes(plan, work, verified)
-    report = ApplyReport(plan, outcomes, stopped)
+    created = {w.customer_created for w in work if w.customer_created}
+    report = ApplyReport(plan, outcomes, stopped, len(created))
     if journal is not None and run_id is not None:
-        journal.record_actions(run_id, (_record(o) for o in outcomes))
+        journal.record_actions(run_id, outcomes)
     return report
 
 
@@ -149,7 +144,7 @@ def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: P
 
 def _stop(exc: NuesyncError | KeyboardInterrupt) -> Stop:
     if isinstance(exc, KeyboardInterrupt):
-        return Stop("interrupted (Ctrl-C)", ExitCode.INTERRUPTED)
+        return Stop(*interruption(exc))
     return Stop(exc.message, exc.exit_code)
 
 
@@ -170,6 +165,7 @@ def _mark_stopped(work: list[_Work], reason: str, sender: System) -> None:
 
 
 _WRITTEN = frozenset({Result.CREATED, Result.UPDATED})
+STOPPED_EARLY = "STOPPED_EARLY"  # the adapters' code for records not sent after identical failures
 
 
 def _finished(item: _Work, sender: System) -> bool:
@@ -200,6 +196,10 @@ def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSys
     if not by_sender_id:
         return
     created = {r.key: r for r in receiver.upsert_customers(list(by_sender_id.values()))}
+    for item in work:
+        result = created.get(str(item.sender.customer.links.id_in(sender.system)))
+        if result is not None and result.ok:
+            item.customer_created = result.record_id or result.key
     linked_back = []
     for sender_id, customer in by_sender_id.items():
         result = created.get(sender_id)
@@ -371,9 +371,4 @@ def _ids(action: OrderAction) -> tuple[str | None, str | None]:
     nue = next((o.links.nue_id for o in orders if o.links.nue_id), None)
     sf = next((o.links.salesforce_id for o in orders if o.links.salesforce_id), None)
     return nue, sf
-
-
-def _record(outcome: OrderOutcome) -> ActionRecord:
-    return ActionRecord(outcome.key, outcome.action.value, outcome.result.value, outcome.nue_id,
-                        outcome.salesforce_id, outcome.error_code, outcome.message, outcome.fields)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from nuesync.adapters import open_systems
 from nuesync.config import Settings
-from nuesync.fetch import Scope, fetch_snapshot
+from nuesync.fetch import Scope, check_scope_matched, fetch_snapshot
 from nuesync.reconcile import Reconciliation, reconcile
 
 
@@ -16,4 +16,5 @@ def run_diff(
     """Read both systems within `scope` and reconcile them; writes nothing anywhere."""
     with open_systems(settings, environ) as (nue, salesforce):
         snapshot = fetch_snapshot(nue, salesforce, scope, progress)
+    check_scope_matched(scope, snapshot)
     return reconcile(snapshot.nue, snapshot.salesforce, snapshot.problems)

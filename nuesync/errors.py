@@ -11,7 +11,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """The command-line contract (DESIGN.md §7); documented in `--help` and the README."""
+    """The command-line contract (docs/design.md); documented in `--help` and the README."""
 
     OK = 0
     INTERNAL_ERROR = 1
@@ -21,7 +21,9 @@ class ExitCode(IntEnum):
     CONFLICTS = 5
     NOT_RUN_NOW = 6
     API_UNAVAILABLE = 7
+    NOTHING_WRITTEN = 8
     INTERRUPTED = 130
+    TERMINATED = 143
 
     @property
     def meaning(self) -> str:
@@ -37,7 +39,9 @@ _MEANINGS = {
     ExitCode.CONFLICTS: "conflicts need a decision",
     ExitCode.NOT_RUN_NOW: "not run now: another run holds the lock, or the API budget floor was reached",
     ExitCode.API_UNAVAILABLE: "an API could not be reached or refused authentication",
+    ExitCode.NOTHING_WRITTEN: "every planned write failed: nothing was written",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left unreported",
+    ExitCode.TERMINATED: "terminated (SIGTERM); nothing half-written is left unreported",
 }
 
 
@@ -81,3 +85,29 @@ class NotRunNowError(NuesyncError):
 
 class ApiBudgetExhaustedError(NotRunNowError):
     pass
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a stopped cron job or container), raised in the main thread like Ctrl-C.
+
+    A KeyboardInterrupt so every place that already finishes a run cleanly on Ctrl-C (the
+    journal, a part-done apply) does the same on SIGTERM; only the exit code and wording differ.
+    """
+
+    exit_code = ExitCode.TERMINATED
+    reason = "terminated (SIGTERM)"
+
+
+class Interrupted(NuesyncError):
+    """A command stopped by Ctrl-C or SIGTERM, after it closed its run: the message and code to report."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def interruption(exc: KeyboardInterrupt) -> tuple[str, ExitCode]:
+    """How an interruption is reported: Ctrl-C and SIGTERM each have their own words and code."""
+    if isinstance(exc, Terminated):
+        return exc.reason, exc.exit_code
+    return "interrupted (Ctrl-C)", ExitCode.INTERRUPTED

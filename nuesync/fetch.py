@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from nuesync.adapters.base import FetchResult, OrderSystem, RecordProblem
+from nuesync.errors import UsageError
 from nuesync.model import DraftOrder, System
 
 
@@ -37,6 +38,16 @@ class Snapshot:
 
     def side(self, system: System) -> list[DraftOrder]:
         return self.nue if system is System.NUE else self.salesforce
+
+    def unmatched(self, order_ids: Sequence[str]) -> list[str]:
+        """The ids among `order_ids` that name no order read (nor an unreadable record) in either system.
+
+        A 15-character Salesforce id names the order whose 18-character id starts with it.
+        """
+        known = {i for o in (*self.nue, *self.salesforce) for i in (o.links.nue_id, o.links.salesforce_id) if i}
+        known |= {i[:15] for i in known if len(i) == 18}
+        known |= {p.record_id for p in self.problems}
+        return [i for i in dict.fromkeys(order_ids) if i not in known]
 
 
 Progress = Callable[[str], None]
@@ -80,6 +91,14 @@ def fetch_snapshot(nue: OrderSystem, salesforce: OrderSystem, scope: Scope,
         salesforce=_unique([*sf_first.orders, *sf_second.orders], System.SALESFORCE),
         problems=problems,
     )
+
+
+def check_scope_matched(scope: Scope, snapshot: Snapshot) -> None:
+    """`--order X` that names no order in either system is a mistake, not "in sync" (exit 2, not 0)."""
+    unmatched = snapshot.unmatched(scope.order_ids)
+    if unmatched:
+        raise UsageError(f"no order {', '.join(unmatched)} in Nue or Salesforce (expected a Nue order id or a "
+                         "Salesforce Order id); nothing was done")
 
 
 def _unique(orders: Sequence[DraftOrder], system: System) -> list[DraftOrder]:

@@ -1,31 +1,41 @@
-"""One writing run at a time per Nue tenant + Salesforce org.
+"""One writing run at a time per Nue tenant + Salesforce org, on every platform.
 
-An OS file lock (`flock`) rather than a row in the journal: the kernel drops it the moment the
-holding process dies, however it dies, so a lock left by a crashed cron job is taken over
-without guessing about pids. The lock file also says who holds it, for the message the second
-run prints.
+An OS file lock (through `filelock`: `flock` on Unix, `msvcrt` locking on Windows) rather than a
+row in the journal: the OS drops it the moment the holding process dies, however it dies, so a
+lock left by a crashed cron job is taken over without guessing about pids.
+
+The lock lives in the user's state directory, keyed by the target (see `nuesync.target`), never
+beside `sync.state_path`: two configs for the same tenant and org with different journals still
+share one lock. Who holds it is written to a small file beside the lock, for the message the
+second run prints.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
+import contextlib
 import json
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+
+import filelock
+import platformdirs
 
 from nuesync.errors import NotRunNowError
+from nuesync.files import ensure_private_dir, write_private
+from nuesync.target import Target
 
 
-def lock_path(state_dir: Path, nue_url: str, salesforce_target: str) -> Path:
-    """The lock file for this tenant + org pair (two configs for the same pair share it)."""
-    key = hashlib.sha256(f"{nue_url.rstrip('/')}|{salesforce_target.rstrip('/')}".encode()).hexdigest()[:16]
-    return state_dir / f"run-{key}.lock"
+def default_lock_dir() -> Path:
+    return Path(platformdirs.user_state_dir("nuesync")) / "locks"
+
+
+def lock_path(target: Target, lock_dir: Path | None = None) -> Path:
+    """The lock file for this tenant + org pair, whatever config or journal names it."""
+    return (lock_dir or default_lock_dir()) / f"run-{target.digest}.lock"
 
 
 @dataclass(frozen=True)
@@ -39,46 +49,45 @@ class Holder:
         return f"{self.command} (pid {self.pid} on {self.host}, started {self.started_at})"
 
 
-class RunLock:
-    """`with RunLock(path, command):` — raises NotRunNowError naming the holder when taken."""
+def _holder_file(path: Path) -> Path:
+    return path.with_suffix(".holder.json")
 
-    def __init__(self, path: Path, command: str) -> None:
+
+class RunLock:
+    """`with RunLock(path, command):` — raises NotRunNowError naming the holder when taken.
+
+    `wait` seconds > 0 waits for a holder to finish instead of refusing at once (the listener
+    waits for a cron run; a cron run refuses).
+    """
+
+    def __init__(self, path: Path, command: str, *, wait: float = 0) -> None:
         self.path = path
         self.command = command
-        self._file: IO[str] | None = None
+        self._lock = filelock.FileLock(path, timeout=wait, mode=0o600)
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
+        ensure_private_dir(self.path.parent, "the run lock")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            self._lock.acquire()
+        except filelock.Timeout:
             holder = read_holder(self.path)
-            handle.close()
             who = holder.describe() if holder else "another nuesync run"
             raise NotRunNowError(f"not run now: {who} holds the lock {self.path}; try again when it ends") from None
         holder = Holder(os.getpid(), socket.gethostname(), datetime.now(UTC).isoformat(timespec="seconds"),
                         self.command)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(holder.__dict__))
-        handle.flush()
-        self._file = handle
+        write_private(_holder_file(self.path), json.dumps(asdict(holder)), "the run lock")
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._file is not None:
-            self._file.seek(0)
-            self._file.truncate()
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        with contextlib.suppress(OSError):
+            _holder_file(self.path).unlink()
+        self._lock.release()
 
 
 def read_holder(path: Path) -> Holder | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "null")
+        data = json.loads(_holder_file(path).read_text(encoding="utf-8") or "null")
         return Holder(**data) if isinstance(data, dict) else None
     except (OSError, ValueError, TypeError):
         return None

@@ -20,13 +20,16 @@ from nuesync.adapters import open_systems
 from nuesync.adapters.base import OrderSystem
 from nuesync.apply import ApplyReport, apply_plan
 from nuesync.config import Settings
-from nuesync.errors import ApiBudgetExhaustedError, ExitCode, UsageError
-from nuesync.fetch import Scope, fetch_snapshot
-from nuesync.journal import Journal
+from nuesync.errors import ApiBudgetExhaustedError, ExitCode, UsageError, interruption
+from nuesync.fetch import Scope, check_scope_matched, fetch_snapshot
+from nuesync.files import describe_kind, write_private
+from nuesync.journal import Journal, RunStatus
 from nuesync.lock import RunLock, lock_path
 from nuesync.model import System
-from nuesync.plan import ActionKind, OrderAction, Plan, PlanSettings, plan_sync
+from nuesync.plan import ActionKind, OrderAction, Plan, PlanSettings, plan_sync, receiver_references
 from nuesync.reconcile import Direction, Reconciliation, reconcile
+from nuesync.redact import Redactor
+from nuesync.target import Target
 
 PLAN_FORMAT = 1
 Progress = Callable[[str], None]
@@ -43,34 +46,44 @@ class RunOptions:
 
 
 class SyncRun:
-    """`with SyncRun(settings, environ, RunOptions(...)) as run:` — one locked, journaled run."""
+    """`with SyncRun(settings, environ, RunOptions(...)) as run:` — one locked, journaled run.
+
+    The journal is opened first (a bad `sync.state_path` costs no API call), then both systems;
+    the target — Nue base URL + the org id Salesforce reports — keys the lock and every journal
+    row, so two configs for one org share a lock and two orgs never share a watermark.
+    """
 
     def __init__(self, settings: Settings, environ: Mapping[str, str], run: RunOptions,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, *, lock_wait: float = 0) -> None:
         self.settings = settings
         self.environ = environ
         self.run = run
         self.progress = progress or (lambda _message: None)
+        self.lock_wait = lock_wait
         self._stack = ExitStack()
         self.journal: Journal
         self.nue: OrderSystem
         self.salesforce: OrderSystem
+        self.target: Target
         self.run_id = 0
         self.exit_code: int = ExitCode.INTERNAL_ERROR
+        self.status: RunStatus | None = None
         self.counts: dict[str, int] = {}
+        self.planned: dict[str, int] = {}
         self.reconciliation: Reconciliation = Reconciliation(())
         self.started_at = datetime.now(UTC)
         self.applied = False
+        self.redactor = Redactor(settings.secret_values(environ))
 
     def __enter__(self) -> SyncRun:
-        journal_path = self.settings.sync.journal_path()
-        target = self.settings.salesforce.instance_url or self.settings.salesforce.domain
-        lock = lock_path(journal_path.parent, self.settings.nue.base_url, target)
         try:
-            self._stack.enter_context(RunLock(lock, self.run.command))
-            self.journal = Journal(journal_path)
+            self.journal = Journal(self.settings.sync.journal_path())
             self._stack.callback(self.journal.close)
+            self.progress("connecting to Nue and Salesforce")
             self.nue, self.salesforce = self._stack.enter_context(open_systems(self.settings, self.environ))
+            self.target = Target.of(self.settings.nue.base_url, self.salesforce.organization_id())
+            self._stack.enter_context(RunLock(lock_path(self.target), self.run.command, wait=self.lock_wait))
+            self.journal.bind(self.target)
         except BaseException:
             self._stack.close()
             raise
@@ -80,15 +93,19 @@ class SyncRun:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        code = self.exit_code
-        if exc is not None:
-            code = getattr(exc, "exit_code", ExitCode.INTERRUPTED if exc_type is KeyboardInterrupt
-                           else ExitCode.INTERNAL_ERROR)
+        code, status, error = self.exit_code, self.status, None
+        if isinstance(exc, KeyboardInterrupt):
+            error, code = interruption(exc)
+            status = RunStatus.INTERRUPTED
+        elif exc is not None:
+            code = getattr(exc, "exit_code", ExitCode.INTERNAL_ERROR)
+            status, error = None, self.redactor.text(one_line(exc))
         try:
             usage = {s.system.value: _usage_text(s) for s in (self.nue, self.salesforce)}
-            self.journal.finish_run(self.run_id, int(code), self.counts, usage)
+            self.journal.finish_run(self.run_id, int(code), self.counts, status=status, error=error,
+                                    planned=self.planned, api_usage=usage)
             if code == ExitCode.OK and self.applied:
-                self.journal.set_watermark(self._watermark, self.started_at.isoformat())
+                self.journal.set_watermark(self._watermark, self.started_at)
         finally:
             self._stack.close()
 
@@ -101,29 +118,53 @@ class SyncRun:
     def _watermark(self) -> str:
         return f"{self.run.command}.last_success"
 
-    def plan(self, direction: Direction, scope: Scope, *, create_customers: bool = False) -> Plan:
+    def plan(self, direction: Direction, scope: Scope, *, create_customers: bool = False,
+             every_order_named: bool = True) -> Plan:
         """Read both systems and plan the writes for `direction` (nothing is written).
 
-        `--since last` reads from the start of this command's last fully successful run (the
-        journal's watermark): a cron job then looks only at what changed since it last worked.
+        `--since last` reads from the start of this command's last fully successful run against
+        this target (the journal's watermark): a cron job then looks only at what changed since
+        it last worked. The receiver's catalogue, customers and contacts are read only when the
+        plan has something to write, and only for what those writes need.
         """
         if scope.since_last_run:
-            mark = self.journal.watermark(self._watermark)
-            scope = replace(scope, since=datetime.fromisoformat(mark) if mark else None, since_last_run=False)
+            scope = replace(scope, since=self.journal.watermark(self._watermark), since_last_run=False)
         snapshot = fetch_snapshot(self.nue, self.salesforce, scope, self.progress)
+        if every_order_named:
+            check_scope_matched(scope, snapshot)
         result = reconcile(snapshot.nue, snapshot.salesforce, snapshot.problems)
         self.reconciliation = result
-        receiver = self.system(direction.receiver)
         receiver_ids = [o.links.id_in(direction.receiver) or "" for o in snapshot.side(direction.receiver)]
-        self.progress("checking the Sync Draft Orders setting and the receiver's catalogue")
         settings = PlanSettings(
-            draft_sync=self.settings.sync.draft_sync and self.nue.draft_sync_enabled(),
             create_missing_customers=create_customers or self.settings.sync.create_missing_customers,
-            receiver_products=receiver.product_codes(),
-            receiver_price_tags=receiver.price_tag_codes(),
             last_synced=self.journal.synced_hashes(direction.receiver, receiver_ids),
         )
-        return plan_sync(result, direction, settings)
+        first = plan_sync(result, direction, settings)
+        if not first.writes:
+            self.planned = first.counts()
+            return first
+        plan = plan_sync(result, direction, self._receiver_checks(direction, first, settings))
+        self.planned = plan.counts()
+        return plan
+
+    def _receiver_checks(self, direction: Direction, plan: Plan, settings: PlanSettings) -> PlanSettings:
+        """What the receiver can take, read in batches for exactly the orders the plan would write.
+
+        A plan must not promise writes that cannot succeed: a customer or bill-to contact linked
+        to a receiver record that does not exist, or a product the receiver does not sell, is
+        blocked with its fix before anything is written.
+        """
+        receiver = self.system(direction.receiver)
+        customers, contacts = receiver_references(plan)
+        self.progress(f"checking {direction.receiver.label}'s settings, catalogue, customers and contacts")
+        return replace(
+            settings,
+            draft_sync=self.settings.sync.draft_sync and self.nue.draft_sync_enabled(),
+            receiver_products=receiver.product_codes(),
+            receiver_price_tags=receiver.price_tag_codes(),
+            receiver_customers=receiver.existing_customer_ids(customers),
+            receiver_contacts=receiver.existing_contact_ids(contacts),
+        )
 
     def apply(self, plan: Plan) -> ApplyReport:
         if plan.refused:
@@ -151,10 +192,18 @@ class SyncRun:
                 f"sync.min_api_remaining = {floor:,}; nothing was written (try later, or lower the floor)"
             )
 
-    def finish(self, exit_code: int, counts: Mapping[str, int]) -> None:
-        """Record how a run that wrote nothing ended (dry run, nothing to do, declined)."""
+    def finish(self, exit_code: int, counts: Mapping[str, int], status: RunStatus | None = None) -> None:
+        """Record how the run ended: its code, what happened, and in words when the code alone does not say
+        (a dry run, a declined prompt)."""
         self.exit_code = exit_code
         self.counts = dict(counts)
+        self.status = status
+
+
+def one_line(exc: BaseException) -> str:
+    """An error's first line, as the journal keeps it (`nuesync log --run ID` says why a run failed)."""
+    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    return next(iter(str(message).splitlines()), "")[:500]
 
 
 def _usage_text(system: OrderSystem) -> str | None:
@@ -178,7 +227,7 @@ def save_plan(plan: Plan, scope: Scope, path: Path) -> None:
             for a in plan.writes if a.sender is not None
         ],
     }
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    write_private(path, json.dumps(document, indent=2), "--plan-out")
 
 
 @dataclass(frozen=True)
@@ -191,17 +240,50 @@ class SavedPlan:
         return tuple(self.orders)
 
 
+MAX_PLAN_BYTES = 512 * 1024 * 1024  # a plan of 100,000 orders is ~250 MB; anything larger is not ours
+
+
 def load_plan(path: Path) -> SavedPlan:
+    """A saved plan, checked for shape; anything else is one usage error, never a hang or a crash."""
+    document = _plan_document(path)
+    orders = document.get("orders") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or document.get("format") != PLAN_FORMAT or not isinstance(orders, list):
+        found = f"format {document.get('format')!r}" if isinstance(document, dict) else type(document).__name__
+        raise UsageError(f"{path}: not a nuesync plan (expected a JSON object with \"format\": {PLAN_FORMAT} "
+                         f"and \"orders\", found {found}); make one with --plan-out")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        if document.get("format") != PLAN_FORMAT:
-            raise ValueError(f"unsupported plan format {document.get('format')!r}")
-        orders = {o["sender_id"]: o["sender_hash"] for o in document["orders"]}
-        return SavedPlan(Direction(document["direction"]), orders)
+        direction = Direction(document.get("direction"))
+    except ValueError:
+        raise UsageError(f"{path}: not a nuesync plan: direction {document.get('direction')!r} is not "
+                         "pull or push") from None
+    saved: dict[str, str] = {}
+    for index, order in enumerate(orders):
+        sender_id = order.get("sender_id") if isinstance(order, dict) else None
+        sender_hash = order.get("sender_hash") if isinstance(order, dict) else None
+        if not (isinstance(sender_id, str) and sender_id and isinstance(sender_hash, str)):
+            raise UsageError(f"{path}: not a nuesync plan: orders[{index}] needs a sender_id and a sender_hash")
+        saved[sender_id] = sender_hash
+    return SavedPlan(direction, saved)
+
+
+def _plan_document(path: Path) -> Any:
+    kind = describe_kind(path)
+    if kind is not None:
+        raise UsageError(f"{path}: {kind}, not a plan file")
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
     except FileNotFoundError:
         raise UsageError(f"{path}: plan file not found") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path}: not a nuesync plan: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the plan file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PLAN_BYTES:
+        raise UsageError(f"{path}: larger than {MAX_PLAN_BYTES // 2**20} MB, not a nuesync plan")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"{path}: not a nuesync plan: not valid JSON ({detail})") from None
 
 
 def recheck_plan(saved: SavedPlan, fresh: Plan) -> Plan:

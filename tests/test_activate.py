@@ -1,4 +1,4 @@
-"""Activation decisions (DESIGN.md §2 rule 2): origin first, then the mirror; never past a contradiction."""
+"""Activation decisions (rule 2 in docs/design.md): origin first, then the mirror; never past a contradiction."""
 
 from __future__ import annotations
 
@@ -247,6 +247,8 @@ def test_exit_codes_failures_first_then_decisions_a_person_must_make() -> None:
     assert exit_code_for(outcomes(noop)) is ExitCode.OK
     assert exit_code_for(outcomes(noop, refused)) is ExitCode.CONFLICTS
     assert exit_code_for(outcomes(decide(origins_disagree()))) is ExitCode.CONFLICTS
-    assert exit_code_for([*outcomes(refused), failed]) is ExitCode.PARTIAL_FAILURE
+    assert exit_code_for([*outcomes(refused), failed]) is ExitCode.NOTHING_WRITTEN
+    half = outcome_of(decide(ready_draft(NUE)), [NUE], (SF, "X", "failed"))
+    assert exit_code_for([failed, half]) is ExitCode.PARTIAL_FAILURE  # Nue was activated: something was written
     skipped = decide(comparison(scenarios.diverged_order()), selected=Selected.CUSTOMER)
     assert exit_code_for(outcomes(skipped)) is ExitCode.OK

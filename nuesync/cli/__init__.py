@@ -7,13 +7,16 @@ a message and an exit code.
 
 from __future__ import annotations
 
+import functools
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -29,8 +32,9 @@ from nuesync.cli import (
     sandbox_cmd,
     sync_cmd,
 )
-from nuesync.cli.context import AppContext
-from nuesync.errors import ExitCode, NuesyncError
+from nuesync.cli.context import AppContext, PipeSafeStream
+from nuesync.errors import ExitCode, Interrupted, NuesyncError, Terminated, interruption
+from nuesync.render import printable
 
 EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {code.meaning}" for code in ExitCode)
 
@@ -43,16 +47,34 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _reported_interruptions(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Ctrl-C and SIGTERM inside a command become an `Interrupted` error for `_run` to report.
+
+    Typer turns a KeyboardInterrupt into a silent exit 130 before `_run` could say anything, and
+    cannot tell SIGTERM (143) from Ctrl-C; by the time this wrapper sees the interruption, the run
+    itself has already closed its journal and reported what it wrote.
+    """
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            reason, code = interruption(exc)
+            raise Interrupted(reason, code) from None
+
+    return guarded
+
+
 app.add_typer(config_cmd.app, name="config")
-app.command("init")(init_cmd.init)
-app.command("diff")(diff_cmd.diff)
-app.command("pull")(sync_cmd.pull)
-app.command("push")(sync_cmd.push)
-app.command("apply")(sync_cmd.apply)
-app.command("activate")(activate_cmd.activate)
-app.command("log")(log_cmd.log)
-app.command("doctor")(doctor_cmd.doctor)
-app.command("demo")(demo_cmd.demo)
+for _name, _command in (
+    ("init", init_cmd.init), ("diff", diff_cmd.diff), ("pull", sync_cmd.pull), ("push", sync_cmd.push),
+    ("apply", sync_cmd.apply), ("activate", activate_cmd.activate), ("log", log_cmd.log),
+    ("doctor", doctor_cmd.doctor), ("demo", demo_cmd.demo),
+):
+    app.command(_name)(_reported_interruptions(_command))
 app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
@@ -95,19 +117,36 @@ def run(
 ) -> int:
     """Run the CLI and return its exit code; every error becomes a message here and nowhere else."""
     state = AppContext()
-    if stdout is not None:
-        state.stdout = stdout
-    if stderr is not None:
-        state.stderr = stderr
+    state.stdout = PipeSafeStream(stdout if stdout is not None else sys.stdout)
+    state.stderr = PipeSafeStream(stderr if stderr is not None else sys.stderr)
     if environ is not None:
         state.environ = environ
     if clock is not None:
         state.clock = clock
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-    code = _run(state, args)
+    with _sigterm_as_interrupt():
+        code = _run(state, args)
     if code != ExitCode.OK:
         state.release_held()
     return code
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (cron killed, container stopped) ends a run the way Ctrl-C does: journal closed, outcome
+    reported, its own exit code. Signal handlers belong to the main thread; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _GLOBAL_FLAGS = frozenset({"--json", "--no-color", "-q", "--quiet", "--verbose"})
@@ -141,6 +180,8 @@ def _run(state: AppContext, args: list[str]) -> int:
     try:
         with redirect_stdout(state.stdout), redirect_stderr(state.stderr):
             returned = app(args=args, prog_name="nuesync", standalone_mode=False, obj=state)
+    except Interrupted as exc:
+        return _fail(state, exc.exit_code, exc.message)
     except NuesyncError as exc:
         return _fail(state, exc.exit_code, f"error: {exc.message}")
     except typer.Exit as exc:
@@ -152,7 +193,10 @@ def _run(state: AppContext, args: list[str]) -> int:
             return int(ExitCode.USAGE)
         hint = f"\nTry '{ctx.command_path} --help' for help." if ctx is not None else ""
         return _fail(state, ExitCode.USAGE, f"error: {exc.format_message()}{hint}")
-    except (KeyboardInterrupt, typer.Abort):
+    except KeyboardInterrupt as exc:
+        reason, code = interruption(exc)
+        return _fail(state, code, reason)
+    except typer.Abort:
         return _fail(state, ExitCode.INTERRUPTED, "interrupted")
     except Exception as exc:  # the one place a crash becomes a message
         if state.verbose:
@@ -165,8 +209,10 @@ def _run(state: AppContext, args: list[str]) -> int:
 
 
 def _fail(state: AppContext, code: ExitCode, message: str) -> int:
+    """The one place an error reaches the user: secrets masked, terminal control characters shown as escapes."""
     state.release_held()
-    state.stderr.write(message.rstrip() + "\n")
+    safe = "\n".join(printable(state.redactor.text(line)) for line in message.rstrip().splitlines())
+    state.stderr.write(safe + "\n")
     state.stderr.flush()
     return int(code)
 

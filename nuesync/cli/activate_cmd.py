@@ -12,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from nuesync.activate import carry_out, decide_selection, select_orders, sync_plans
-from nuesync.activate_rules import ActivationDecision, ActivationOutcome, ActivationReport, Verdict
+from nuesync.activate_rules import REFUSALS, ActivationDecision, ActivationOutcome, ActivationReport, Verdict
 from nuesync.cli.context import AppContext, app_context
-from nuesync.cli.options import CustomerOpt, DryRunOpt, YesOpt
+from nuesync.cli.options import CustomerOpt, DryRunOpt, YesOpt, dry_run_code
 from nuesync.errors import ExitCode, UsageError
+from nuesync.journal import RunStatus
 from nuesync.model import System
 from nuesync.plan import Plan
 from nuesync.render import RESULT_STYLE, outcomes_table, plan_json, plan_renderables, report_json, text
@@ -115,15 +116,10 @@ def results_json(report: ActivationReport) -> dict[str, Any]:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def _confirm(state: AppContext, writes: Sequence[ActivationDecision], yes: bool) -> bool:
-    if yes:
-        return True
-    if not state.is_interactive():
-        raise UsageError("refusing to activate without --yes: there is no terminal to confirm on "
-                         "(use --dry-run to only look)")
+def _question(writes: Sequence[ActivationDecision]) -> str:
     syncing = sum(1 for d in writes if d.verdict is Verdict.SYNC_FIRST)
     first = f" (syncing {syncing} first)" if syncing else ""
-    return typer.confirm(f"Activate {len(writes)} order(s){first}?", default=False)
+    return f"Activate {len(writes)} order(s){first}?"
 
 
 def _show_report(state: AppContext, payload: dict[str, Any], report: ActivationReport) -> None:
@@ -151,6 +147,8 @@ def activate(ctx: typer.Context, orders: OrdersArg = None, customer: CustomerOpt
     if not orders and not customer:
         raise UsageError("name the orders to activate (Nue order id or number, Salesforce Order id) or use --customer")
     settings = state.load_config().settings
+    if not dry_run:
+        state.require_confirmation_possible(yes, "activate")
     options = {"orders": list(orders or ()), "customers": list(customer or ()), "sync_first": sync_first,
                "dry_run": dry_run, "yes": yes}
     with state.progress() as progress, SyncRun(settings, state.environ, RunOptions("activate", options),
@@ -162,14 +160,14 @@ def activate(ctx: typer.Context, orders: OrdersArg = None, customer: CustomerOpt
             state.console().print(plan_view(decisions, plans))
         writes = [d for d in decisions if d.writes]
         if dry_run:
-            code = ExitCode.DIFFERENCES if writes else ExitCode.OK
+            code = dry_run_code(bool(writes), any(d.verdict in REFUSALS for d in decisions))
             if state.json:
                 state.emit_json(payload)
-            run.finish(code, dict(Counter(d.verdict.value for d in decisions)))
+            run.finish(code, {}, RunStatus.DRY_RUN)
             return code
-        if writes and not _confirm(state, writes, yes):
+        if writes and not yes and not state.confirm(_question(writes)):
             state.err_console().print("Nothing activated.")
-            run.finish(ExitCode.OK, {})
+            run.finish(ExitCode.OK, {}, RunStatus.DECLINED)
             return ExitCode.OK
         report = carry_out(run, decisions, plans)
         _show_report(state, payload, report)

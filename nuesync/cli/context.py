@@ -6,6 +6,7 @@ the working directory without touching the real ones.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -22,8 +23,56 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from nuesync.config import LoadedConfig, find_config, load_config
+from nuesync.errors import UsageError
+from nuesync.redact import Redactor
 
 JSON_SCHEMA_VERSION = 1
+
+
+class PipeSafeStream(io.TextIOBase):
+    """A stdout/stderr that a closed pipe cannot crash (`nuesync push --dry-run | head -3`).
+
+    Once the reader has gone, output is dropped quietly and the command runs on to its own end
+    and exit code — stopping a writing run half way because `head` stopped reading would be worse.
+    The real descriptor is pointed at the null device so Python's last flush at exit stays quiet.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def isatty(self) -> bool:
+        return not self.broken and self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    def _reader_gone(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
 
 
 @dataclass
@@ -38,6 +87,8 @@ class AppContext:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     quiet: bool = False
     held: io.StringIO = field(default_factory=io.StringIO)
+    live: Progress | None = None  # the progress display while one is on screen
+    redactor: Redactor = field(default_factory=Redactor)  # masks the loaded config's secrets in messages
 
     def now(self) -> datetime:
         return self.clock()
@@ -84,13 +135,16 @@ class AppContext:
         )
 
     def emit_json(self, payload: dict[str, Any]) -> None:
-        """Machine output: plain JSON on stdout, never through rich."""
+        """Machine output: plain JSON on stdout, never through rich; ASCII-escaped, so text from an API
+        (a bidi override, a C1 control) cannot drive a terminal the JSON is piped to."""
         document = {"schema_version": JSON_SCHEMA_VERSION, **payload}
-        self.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+        self.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=True) + "\n")
         self.stdout.flush()
 
     def load_config(self, explicit: Path | None = None) -> LoadedConfig:
-        return load_config(find_config(explicit or self.config_path, self.environ))
+        loaded = load_config(find_config(explicit or self.config_path, self.environ))
+        self.redactor = Redactor(loaded.settings.secret_values(self.environ))
+        return loaded
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[str], None]]:
@@ -104,10 +158,32 @@ class AppContext:
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("starting", total=None)
-            yield lambda message: bar.update(task, description=message)
+            self.live = bar
+            try:
+                yield lambda message: bar.update(task, description=message)
+            finally:
+                self.live = None
 
     def is_interactive(self) -> bool:
         return bool(getattr(sys.stdin, "isatty", lambda: False)()) and self.stdout.isatty()
+
+    def require_confirmation_possible(self, yes: bool, what: str) -> None:
+        """Refuse a writing command that could neither ask nor was told `--yes` — before it reads anything."""
+        if not yes and not self.is_interactive():
+            raise UsageError(f"refusing to {what} without --yes: there is no terminal to confirm on "
+                             "(use --dry-run to only look)")
+
+    def confirm(self, question: str) -> bool:
+        """Ask on stderr with every live display stopped first: a spinner redrawn over the question
+        would hide it, and the run would look hung."""
+        bar = self.live
+        if bar is not None:
+            bar.stop()
+        try:
+            return bool(typer.confirm(question, default=False, err=True))
+        finally:
+            if bar is not None:
+                bar.start()
 
 
 def app_context(ctx: typer.Context) -> AppContext:

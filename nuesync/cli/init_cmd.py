@@ -11,6 +11,7 @@ import typer
 from nuesync.cli.context import AppContext, app_context
 from nuesync.config import CONFIG_FILENAME, NueSettings, SalesforceAuth, SalesforceSettings
 from nuesync.errors import UsageError
+from nuesync.files import ensure_private_dir, write_private
 
 
 def starter_config(
@@ -51,7 +52,7 @@ def init(
 ) -> None:
     """Write a starter nuesync.toml (asks at a terminal for what the options leave out)."""
     state = app_context(ctx)
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     auth = sf_auth or SalesforceAuth(
         _ask(state, None, "Salesforce auth (session/password/client_credentials/jwt)", SalesforceAuth.SESSION.value)
@@ -63,8 +64,8 @@ def init(
         sf_instance_url=_ask(state, sf_instance_url, "Salesforce instance URL (blank for none)", "") or None,
         sf_domain=_ask(state, sf_domain, "Salesforce login domain", "login"),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(document), encoding="utf-8")
+    ensure_private_dir(path.parent, "init")
+    write_private(path, tomli_w.dumps(document), "init")
     if state.json:
         state.emit_json({"written": str(path), "config": document})
     else:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from nuesync.errors import UsageError
+from nuesync.errors import ExitCode, UsageError
 from nuesync.fetch import Scope
 
 OrderOpt = Annotated[
@@ -50,7 +50,10 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
     text = value.strip()
     age = _AGE.match(text)
     if age:
-        return now - timedelta(**{_UNITS[age.group(2)]: int(age.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[age.group(2)]: int(age.group(1))})
+        except (OverflowError, ValueError):
+            raise UsageError(f"--since {value!r}: that age reaches back before the year 1") from None
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
@@ -65,3 +68,13 @@ def scope_from(orders: list[str] | None, customers: list[str] | None, since: str
     last = since is not None and since.strip().lower() == "last"
     return Scope(order_ids=tuple(orders or ()), customer_ids=tuple(customers or ()),
                  since=None if last else parse_since(since, now), since_last_run=last)
+
+
+def dry_run_code(writes: bool, blocked: bool) -> ExitCode:
+    """What a dry run exits with: the code the real run would end with, else 3 for pending writes.
+
+    Blocked orders make the real run exit 5 (they wait for a person), so its dry run says 5 too.
+    """
+    if blocked:
+        return ExitCode.CONFLICTS
+    return ExitCode.DIFFERENCES if writes else ExitCode.OK

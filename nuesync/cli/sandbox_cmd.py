@@ -14,10 +14,14 @@ import typer
 
 from nuesync.cli.context import app_context
 from nuesync.errors import UsageError
+from nuesync.files import write_private
 from nuesync.sandbox.pair import running_sandbox
 
 app = typer.Typer(help="Local emulators of the Salesforce and Nue APIs.", no_args_is_help=True,
                   rich_markup_mode=None)
+
+
+SANDBOX_JOURNAL = "nuesync-sandbox.journal.sqlite3"  # beside the written config: never a real deployment's
 
 
 def _check_seed(value: str) -> str:
@@ -51,9 +55,10 @@ def serve(
     state = app_context(ctx)
     with running_sandbox(_check_seed(seed), port=port, latency_ms=latency_ms) as sandbox:
         if write_config is not None:
-            write_config.write_text(tomli_w.dumps(sandbox.config()), encoding="utf-8")
+            journal = write_config.resolve().parent / SANDBOX_JOURNAL
+            write_private(write_config, tomli_w.dumps(sandbox.config(state_path=journal)), "--write-config")
         if info_file is not None:
-            info_file.write_text(json.dumps(sandbox.info(), indent=2), encoding="utf-8")
+            write_private(info_file, json.dumps(sandbox.info(), indent=2), "--info-file")
         if state.json:
             state.emit_json({"sandbox": sandbox.info(), "config": sandbox.config()})
         else:

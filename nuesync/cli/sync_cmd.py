@@ -20,30 +20,24 @@ from nuesync.cli.options import (
     PlanOutOpt,
     SinceOpt,
     YesOpt,
+    dry_run_code,
     scope_from,
 )
-from nuesync.errors import ExitCode, UsageError
+from nuesync.errors import ExitCode
 from nuesync.fetch import Scope
-from nuesync.plan import Plan, limit_plan
+from nuesync.files import check_writable_target
+from nuesync.journal import RunStatus
+from nuesync.plan import ActionKind, Plan, limit_plan
 from nuesync.reconcile import Direction
-from nuesync.render import outcomes_table, plan_json, plan_renderables, report_json
+from nuesync.render import outcomes_table, plan_json, plan_renderables, printable, report_json
 from nuesync.sync import DraftSyncOffError, RunOptions, SyncRun, load_plan, recheck_plan, save_plan
-
-
-def _confirm(state: AppContext, plan: Plan, yes: bool) -> bool:
-    if yes:
-        return True
-    if not state.is_interactive():
-        raise UsageError("refusing to write without --yes: there is no terminal to confirm on "
-                         "(use --dry-run to only look)")
-    return typer.confirm(f"Write {len(plan.writes)} order(s) to {plan.direction.receiver.label}?", default=False)
 
 
 def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes: bool) -> int:
     """Show the plan; then stop (dry run, nothing to do, declined) or write and show the results.
 
     Activations that happened on one side only (a customer checked out in the portal) are
-    completed after the writes, in the order's origin (DESIGN.md §2 rule 2).
+    completed after the writes, in the order's origin (rule 2 in docs/design.md).
     """
     payload: dict[str, Any] = {"plan": plan_json(plan)}
     pending = [c for c in run.reconciliation.orders if c.cls in OUTSIDE_ACTIVATION]
@@ -56,14 +50,16 @@ def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes:
             state.emit_json(payload)
         raise DraftSyncOffError(plan.refused)
     if dry_run:
-        code = ExitCode.DIFFERENCES if (plan.writes or pending) and not plan.refused else ExitCode.OK
+        blocked = any(a.kind is ActionKind.BLOCK for a in plan.actions)
+        code = dry_run_code(bool(plan.writes or pending) and not plan.refused, blocked)
         if state.json:
             state.emit_json(payload)
-        run.finish(code, plan.counts())
+        run.finish(code, {}, RunStatus.DRY_RUN)
         return code
-    if (plan.writes or pending) and not _confirm(state, plan, yes):
+    question = f"Write {len(plan.writes)} order(s) to {plan.direction.receiver.label}?"
+    if (plan.writes or pending) and not yes and not state.confirm(question):
         state.err_console().print("Nothing written.")
-        run.finish(ExitCode.OK, plan.counts())
+        run.finish(ExitCode.OK, {}, RunStatus.DECLINED)
         return ExitCode.OK
     report = run.apply(plan)
     activations = complete_activations(run, pending) if pending and report.stopped is None else ()
@@ -80,7 +76,11 @@ def _execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes:
         if not plan.writes and not activations:
             state.err_console().print("Nothing to write.")
     if report.stopped is not None:
-        state.err_console().print(f"stopped: {report.stopped.reason}; run the same command again to finish")
+        state.err_console().print(printable(f"stopped: {report.stopped.reason}; run the same command again to finish"))
+    if report.stopped_early:
+        state.err_console().print(printable(f"stopped early: {report.stopped_early}"))
+    if code == ExitCode.NOTHING_WRITTEN:
+        state.err_console().print("nothing was written: every planned write failed (see the results above)")
     return code
 
 
@@ -89,6 +89,10 @@ def _sync(ctx: typer.Context, direction: Direction, scope_args: tuple[Any, ...],
     state = app_context(ctx)
     settings = state.load_config().settings
     scope: Scope = scope_from(*scope_args, state.now())
+    if plan_out is not None:
+        check_writable_target(plan_out, "--plan-out")
+    elif not dry_run:
+        state.require_confirmation_possible(yes, "write")
     options = {"scope": [list(scope.order_ids), list(scope.customer_ids), str(scope.since or "")],
                "dry_run": dry_run, "yes": yes, "limit": limit, "create_customers": create_customers}
     with state.progress() as progress, SyncRun(settings, state.environ, RunOptions(direction.value, options),
@@ -123,9 +127,14 @@ def apply(ctx: typer.Context, plan_file: Annotated[Path, typer.Argument(help="A 
     state = app_context(ctx)
     settings = state.load_config().settings
     saved = load_plan(plan_file)
+    if not dry_run:
+        state.require_confirmation_possible(yes, "write")
+    if not saved.orders:
+        state.err_console().print(f"{plan_file}: the plan has no orders to write; nothing to do.")
+        return ExitCode.OK
     scope = Scope(order_ids=saved.sender_ids)
     options = {"plan_file": str(plan_file), "dry_run": dry_run, "yes": yes}
     with state.progress() as progress, SyncRun(settings, state.environ, RunOptions("apply", options),
                                                progress) as run:
-        plan = recheck_plan(saved, run.plan(saved.direction, scope))
+        plan = recheck_plan(saved, run.plan(saved.direction, scope, every_order_named=False))
         return _execute(state, run, plan, dry_run=dry_run, yes=yes)

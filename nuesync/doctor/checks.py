@@ -25,7 +25,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report; `exit_code` is what a failure of this check means (DESIGN §7)."""
+    """One line of the report; `exit_code` is what a failure of this check means (the exit codes in nuesync.errors)."""
 
     name: str
     status: Status

@@ -1,6 +1,6 @@
 """The open drafts' customers, counted per customer that is not linked both ways.
 
-pull/push write a draft only once its customer is linked on both sides (DESIGN §2 rule 7), so an
+pull/push write a draft only once its customer is linked on both sides (rule 7 in docs/design.md), so an
 unlinked customer is a warning here: its drafts will wait, or be created with `--create-customers`.
 """
 
@@ -45,7 +45,7 @@ def unlinked_customers(nue_orders: Sequence[DraftOrder], sf_orders: Sequence[Dra
 
 
 def customers_check(nue: NueSide, salesforce: SalesforceSide) -> Check:
-    """Customers first (DESIGN §2 rule 7): a draft whose customer is not linked both ways is not written."""
+    """Customers first (rule 7 in docs/design.md): a draft whose customer is not linked both ways is not written."""
     if nue.adapter is None or nue.drafts is None:
         raise RuntimeError("the customers check ran without Nue's drafts")
     sf = salesforce.connected()

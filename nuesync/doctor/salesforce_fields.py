@@ -65,7 +65,7 @@ WRITE_FLAGS: dict[MappedObject, tuple[str, ...]] = {
     MappedObject.CONTACT: (),
 }
 FLAG_WORDS = {"createable": "set on create", "updateable": "updated"}
-# The link fields Salesforce upserts are keyed by (DESIGN §2 rule 4): they must be External IDs.
+# The link fields Salesforce upserts are keyed by (rule 4 in docs/design.md): they must be External IDs.
 UPSERT_KEYS = (MappedObject.ORDER, MappedObject.LINE, MappedObject.CUSTOMER)
 LINK = "links.nue_id"
 

@@ -68,7 +68,7 @@ DRAFT_SYNC_STATES: dict[tuple[bool, bool], tuple[Status, str, str]] = {
 
 
 def draft_sync_check(settings: Settings, side: NueSide) -> Check:
-    """The Sync Draft Orders setting (DESIGN §2 rule 6), in Nue and in the config."""
+    """The Sync Draft Orders setting (rule 6 in docs/design.md), in Nue and in the config."""
     adapter = side.adapter
     if adapter is None:
         raise RuntimeError("a Nue check ran without a connection")

@@ -9,7 +9,7 @@ import pytest
 import typer
 
 from nuesync import __version__, cli
-from nuesync.errors import ApiUnavailableError, ExitCode, NotRunNowError
+from nuesync.errors import ApiUnavailableError, ExitCode, NotRunNowError, Terminated
 from tests.helpers import invoke
 
 
@@ -31,10 +31,11 @@ def test_help_documents_every_exit_code() -> None:
         assert f"{code.value:>3}  {code.meaning}" in result.stdout
 
 
-def test_exit_codes_match_the_design_table() -> None:
+def test_exit_codes_match_the_documented_table() -> None:
     assert {c.name: c.value for c in ExitCode} == {
         "OK": 0, "INTERNAL_ERROR": 1, "USAGE": 2, "DIFFERENCES": 3, "PARTIAL_FAILURE": 4,
-        "CONFLICTS": 5, "NOT_RUN_NOW": 6, "API_UNAVAILABLE": 7, "INTERRUPTED": 130,
+        "CONFLICTS": 5, "NOT_RUN_NOW": 6, "API_UNAVAILABLE": 7, "NOTHING_WRITTEN": 8, "INTERRUPTED": 130,
+        "TERMINATED": 143,
     }
 
 
@@ -51,6 +52,7 @@ def failing_command():
     raised: list[BaseException] = []
 
     @cli.app.command("explode", hidden=True)
+    @cli._reported_interruptions
     def explode() -> None:
         raise raised[0]
 
@@ -73,6 +75,23 @@ def test_typed_errors_become_one_line_and_their_code(failing_command, error, cod
     assert result.code == code
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 1
+
+
+@pytest.mark.parametrize(("interruption", "code", "said"), [
+    (KeyboardInterrupt(), ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
+    (Terminated(), ExitCode.TERMINATED, "terminated (SIGTERM)"),
+])
+def test_an_interruption_is_reported_with_its_own_code(failing_command, interruption, code, said) -> None:
+    failing_command.append(interruption)
+    result = invoke(["explode"])
+    assert (result.code, result.stderr.strip()) == (code, said)
+
+
+def test_an_error_message_never_drives_the_terminal(failing_command) -> None:
+    failing_command.append(ApiUnavailableError("Nue answered \x1b[2J\x1b]0;pwned\x07 for order \u202eevil"))
+    result = invoke(["explode"])
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[2J" in result.stderr
 
 
 def test_a_crash_is_an_internal_error_without_traceback_or_locals(failing_command) -> None:

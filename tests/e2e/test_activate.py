@@ -194,7 +194,7 @@ def test_an_order_activated_on_both_sides_is_a_no_op(demo: World) -> None:
     order_id = nue_order(demo, story.IN_SYNC)["id"]
     assert demo.run("activate", "--yes", order_id).code == ExitCode.OK
     quiet(demo)
-    again = demo.run("--json", "activate", order_id)  # nothing to write: no confirmation needed
+    again = demo.run("--json", "activate", "--yes", order_id)
     assert again.code == ExitCode.OK
     assert result(again)["result"] == "unchanged"
     assert demo.writes() == 0
@@ -205,14 +205,15 @@ def test_dry_run_prints_what_it_would_do_and_writes_nothing(demo: World) -> None
     order_id = nue_order(demo, story.IN_SYNC)["id"]
     quiet(demo)
     dry = demo.run("--json", "activate", "--dry-run", order_id, nue_order(demo, story.DIVERGED)["id"])
-    assert dry.code == ExitCode.DIFFERENCES
+    assert dry.code == ExitCode.CONFLICTS  # the diverged order is refused: the real run exits 5 too
     actions = {o["name"]: (o["action"], o["steps"]) for o in dry.json()["activation"]["orders"]}
     assert actions[story.IN_SYNC] == ("activate", ["nue", "salesforce"])
     assert actions[story.DIVERGED][0] == "refused"
     assert demo.writes() == 0
     assert states(demo, story.IN_SYNC) == ("Draft", "Draft")
-    nothing = demo.run("activate", "--dry-run", nue_order(demo, story.DIVERGED)["id"])
-    assert nothing.code == ExitCode.OK
+    assert demo.run("activate", "--dry-run", order_id).code == ExitCode.DIFFERENCES
+    refused = demo.run("activate", "--dry-run", nue_order(demo, story.DIVERGED)["id"])
+    assert refused.code == ExitCode.CONFLICTS
 
 
 def test_without_a_terminal_activation_needs_yes(demo: World) -> None:
@@ -220,8 +221,8 @@ def test_without_a_terminal_activation_needs_yes(demo: World) -> None:
     asked = demo.run("activate", nue_order(demo, story.IN_SYNC)["id"])
     assert asked.code == ExitCode.USAGE
     assert "--yes" in asked.stderr
-    assert "Activation plan" in asked.stdout
-    assert demo.writes() == 0
+    assert asked.stdout == ""  # refused before reading either system
+    assert demo.sandbox.salesforce.request_count() == demo.sandbox.nue.request_count() == 0
     assert states(demo, story.IN_SYNC) == ("Draft", "Draft")
 
 
@@ -237,17 +238,17 @@ def test_a_customers_ready_drafts_are_activated_and_the_rest_skipped(demo: World
 
 def test_the_journal_records_each_order_of_an_activation(demo: World) -> None:
     demo.run("activate", "--yes", nue_order(demo, story.IN_SYNC)["id"], nue_order(demo, story.DIVERGED)["id"])
-    (run,) = demo.run("--json", "log", "--failed", "--limit", "1").json()["runs"]
-    assert run["command"] == "activate"
-    assert run["exit_code"] == ExitCode.CONFLICTS
-    assert [(o["action"], o["outcome"], o["error_code"]) for o in run["orders"]] == [
-        ("activate", "blocked", "SIDES_DIFFER")]
+    (run,) = demo.run("--json", "log", "--run", "1").json()["runs"]
+    assert (run["command"], run["exit_code"], run["status"]) == ("activate", ExitCode.CONFLICTS, "blocked")
+    assert sorted((o["action"], o["result"], o["error_code"]) for o in run["orders"]) == [
+        ("activate", "activated", None), ("activate", "blocked", "SIDES_DIFFER")]
+    assert demo.run("--json", "log", "--failed").json()["runs"] == []  # blocked is waiting, not failed
 
 
 def test_a_failed_sync_first_activates_nothing(demo: World) -> None:
     demo.sandbox.salesforce.faults.fail_record(1, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Region is required")
     failed = demo.run("--json", "activate", "--yes", "--sync-first", nue_order(demo, story.DIVERGED)["id"])
-    assert failed.code == ExitCode.PARTIAL_FAILURE
+    assert failed.code == ExitCode.NOTHING_WRITTEN
     assert "the sync before activation failed" in result(failed)["message"]
     assert "Region is required" in result(failed)["message"]
     assert states(demo, story.DIVERGED) == ("Draft", "Draft")

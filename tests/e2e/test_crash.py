@@ -1,4 +1,4 @@
-"""Crash safety of `pull` and `push` (DESIGN.md §2 rule 4): kill a run mid-way, run it again.
+"""Crash safety of `pull` and `push` (rule 4 in docs/design.md): kill a run mid-way, run it again.
 
 Each case arms an emulator's `abort_after_writes(n)`: the first `n` write requests succeed and
 every later one answers 503, as if the run died there. Cases cover every step of a run —
@@ -261,7 +261,7 @@ def test_a_stopped_run_names_each_unfinished_order_in_the_table_and_the_journal(
         assert "failed" in row and "RUN_STOPPED: order header written" in row and "but lines" in row
     log = world.run("--json", "log", "--failed").json()["runs"][0]
     assert log["exit_code"] == ExitCode.API_UNAVAILABLE
-    assert {o["order_key"] for o in log["orders"]} == senders
+    assert {o["key"] for o in log["orders"]} == senders
 
 
 def test_ctrl_c_while_linking_back_is_reported_per_order_and_the_next_run_completes_it(

@@ -1,4 +1,4 @@
-"""`pull` and `push` against both emulators: every rule of DESIGN.md §2, in both directions."""
+"""`pull` and `push` against both emulators: every rule of docs/design.md, in both directions."""
 
 from __future__ import annotations
 
@@ -201,17 +201,20 @@ def test_without_a_terminal_writing_needs_yes(demo: World) -> None:
     result = demo.run("pull")
     assert result.code == ExitCode.USAGE
     assert "--yes" in result.stderr
-    assert "Plan: Nue → Salesforce" in result.stdout
-    assert demo.writes() == 0
+    assert result.stdout == ""  # refused before reading: nothing planned, nothing journaled
+    assert demo.sandbox.salesforce.request_count() == demo.sandbox.nue.request_count() == 0
 
 
-def test_dry_run_prints_the_plan_and_exits_with_differences(demo: World) -> None:
+def test_dry_run_prints_the_plan_and_exits_with_the_real_runs_code(demo: World) -> None:
     demo.sandbox.salesforce.reset_counters()
     demo.sandbox.nue.reset_counters()
     result = demo.run("--json", "pull", "--dry-run")
-    assert result.code == ExitCode.DIFFERENCES
+    assert result.code == ExitCode.CONFLICTS  # Globex's cart is blocked: the real run exits 5 too
     assert result.json()["plan"]["counts"]["create"] >= 1
     assert demo.writes() == 0
+    assert demo.run("pull", "--yes").code == ExitCode.CONFLICTS
+    cart = nue_order(demo, story.DIVERGED)["id"]
+    assert demo.run("pull", "--dry-run", "--order", cart).code == ExitCode.OK  # written above: in sync now
 
 
 # --- partial failure and the journal ---------------------------------------------------------------
@@ -226,14 +229,14 @@ def test_one_failed_record_fails_alone(demo: World) -> None:
     assert outcomes["created"] + outcomes["updated"] >= 1
     log = demo.run("--json", "log", "--failed").json()
     assert log["runs"][0]["exit_code"] == ExitCode.PARTIAL_FAILURE
-    assert sorted(o["outcome"] for o in log["runs"][0]["orders"]) == ["blocked", "failed"]  # + Globex's order
+    assert [o["result"] for o in log["runs"][0]["orders"]] == ["failed"]  # only what failed, not what waits
 
 
 def test_a_second_run_while_one_holds_the_lock_is_not_run(demo: World) -> None:
     from nuesync.lock import RunLock, lock_path
-    settings = demo.sandbox.settings(demo.config.parent / "journal.sqlite3")
-    path = lock_path(demo.config.parent, settings.nue.base_url, settings.salesforce.instance_url or "")
-    with RunLock(path, "pull --yes"):
+    from nuesync.target import Target
+    target = Target.of(demo.sandbox.nue_server.url, demo.sandbox.salesforce.org_id)
+    with RunLock(lock_path(target), "pull --yes"):
         result = demo.run("pull", "--yes")
     assert result.code == ExitCode.NOT_RUN_NOW
     assert "pull --yes" in result.stderr
@@ -244,7 +247,7 @@ def test_a_second_run_while_one_holds_the_lock_is_not_run(demo: World) -> None:
 
 def test_a_saved_plan_is_applied_later_unless_its_source_changed(demo: World, tmp_path) -> None:
     plan_file = tmp_path / "plan.json"
-    assert demo.run("pull", "--plan-out", str(plan_file)).code == ExitCode.DIFFERENCES
+    assert demo.run("pull", "--plan-out", str(plan_file)).code == ExitCode.CONFLICTS  # Globex's cart waits
     cart_id = nue_order(demo, story.ABANDONED_CART)["id"]
     demo.sandbox.nue.update_order(cart_id, {"name": "Changed after planning"})
     result = demo.run("--json", "apply", str(plan_file), "--yes")
