@@ -353,7 +353,7 @@ def outcomes_table(report: ApplyReport) -> Table:
         if outcome.result.value == "skipped":
             continue
         detail = ": ".join(p for p in (outcome.error_code, outcome.message) if p)
-        table.add_row(text(outcome.key), text(outcome.action.value), text(outcome.result.value,
+        table.add_row(text(outcome.key), text(str(outcome.action)), text(outcome.result.value,
                       RESULT_STYLE[outcome.result.value]), text(outcome.nue_id), text(outcome.salesforce_id),
                       text(detail or None))
     return table
@@ -366,7 +366,7 @@ def report_json(report: ApplyReport) -> dict[str, Any]:
         "stopped": {"reason": stopped.reason, "exit_code": int(stopped.exit_code)} if stopped else None,
         "counts": report.counts(),
         "orders": [
-            {"key": o.key, "action": o.action.value, "result": o.result.value, "nue_id": o.nue_id,
+            {"key": o.key, "action": str(o.action), "result": o.result.value, "nue_id": o.nue_id,
              "salesforce_id": o.salesforce_id, "error_code": o.error_code, "message": o.message,
              "fields": list(o.fields)}
             for o in report.outcomes

@@ -24,6 +24,7 @@ from typing import Any
 from nuesync.sandbox import catalog
 from nuesync.sandbox.linked import PairBuilder
 from nuesync.sandbox.nue import NueSandbox
+from nuesync.sandbox.nue.seed import BILLING_CHOICES, COMPANY_WORDS, FIRST_NAMES, LAST_NAMES
 from nuesync.sandbox.salesforce import SalesforceSandbox
 
 
@@ -52,23 +53,6 @@ ORDERS_PER_CUSTOMER = 4
 MAX_LINES = 10
 _SEED = 20261101
 _FIRST_DAY = dt.date(2026, 1, 1)
-_COMPANY_WORDS = (
-    ("Blue", "Northwind", "Granite", "Silver", "Bright", "Cedar", "Harbor", "Summit", "Nimbus", "Atlas"),
-    ("Analytics", "Robotics", "Logistics", "Health", "Foods", "Labs", "Systems", "Media", "Energy", "Retail"),
-)
-_FIRST = ("Ada", "Grace", "Alan", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Radia", "Edsger")
-_LAST = ("Lovelace", "Hopper", "Turing", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Perlman",
-         "Dijkstra")
-_BILLING = (  # values both systems accept
-    {"billingPeriod": "Month", "billCycleDay": "1st Day of Month", "billingTiming": "In Advance",
-     "paymentTerm": "Net 30"},
-    {"billingPeriod": "Annual", "billCycleDay": "1st Day of Month", "billingTiming": "In Advance",
-     "paymentTerm": "Net 30"},
-    {"billingPeriod": "Quarter", "billCycleDay": "15th Day of Month", "billingTiming": "In Arrears",
-     "paymentTerm": "Net 45"},
-    {"billingPeriod": "Month", "billCycleDay": "1st Day of Month", "billingTiming": "In Advance",
-     "paymentTerm": "Due Upon Receipt"},
-)
 _SF_BILLING = {"billingPeriod": "Nue_Billing_Period__c", "billCycleDay": "Nue_Bill_Cycle_Day__c",
                "billingTiming": "Nue_Billing_Timing__c", "paymentTerm": "Nue_Payment_Term__c"}
 
@@ -140,10 +124,10 @@ def _origin(mix_class: str, rng: random.Random) -> str:
 
 
 def _linked_customer(builder: PairBuilder, rng: random.Random, index: int) -> _Customer:
-    name = f"{rng.choice(_COMPANY_WORDS[0])} {rng.choice(_COMPANY_WORDS[1])} {index + 1:05d}"
+    name = f"{rng.choice(COMPANY_WORDS[0])} {rng.choice(COMPANY_WORDS[1])} {index + 1:05d}"
     domain = name.lower().replace(" ", "-")
     nue_id, account = builder.linked_customer(name, f"billing@{domain}.example")
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     nue_contact, sf_contact = builder.linked_contact(nue_id, account, first, last, f"{first.lower()}@{domain}.example")
     return _Customer(nue_id, account, nue_contact, sf_contact)
 
@@ -198,7 +182,7 @@ class _MixSeeder:
             lines.append(line)
         name = f"Self-service cart {index + 1:05d}" if origin == "Nue" else f"Rep order {index + 1:05d}"
         header: dict[str, Any] = {"billToContact": {"id": customer.nue_contact}, "effectiveDate": effective.isoformat(),
-                                  **self.rng.choice(_BILLING)}
+                                  **self.rng.choice(BILLING_CHOICES)}
         if origin == "Nue":
             header["description"] = "Created in the billing portal"
         return self.builder.nue_order(customer.nue_id, name, lines, origin=origin, **header)
@@ -208,7 +192,7 @@ class _MixSeeder:
         skus = [(product.sku, self._quantity(product)) for product in products]
         tags = {position: self.rng.choice(catalog.PRICE_TAGS).code
                 for position in range(len(products)) if self.rng.random() < 0.2}
-        billing = {_SF_BILLING[key]: value for key, value in self.rng.choice(_BILLING).items()}
+        billing = {_SF_BILLING[key]: value for key, value in self.rng.choice(BILLING_CHOICES).items()}
         return self.builder.salesforce_order(customer.account, f"Rep draft {index + 1:05d}", skus,
                                              effective=self._effective_date(), contact=customer.sf_contact,
                                              billing=billing, tags=tags)

@@ -195,3 +195,33 @@ def test_a_closed_pipe_ends_quietly_with_the_commands_own_code(demo: World) -> N
     assert done.stdout.strip() == str(own_code), done.stderr
     assert "Traceback" not in done.stderr
     assert "BrokenPipe" not in done.stderr
+
+
+def test_a_declined_prompt_is_journaled_as_declined_with_what_was_planned(demo: World,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from nuesync.cli.context import AppContext
+    monkeypatch.setattr(AppContext, "is_interactive", lambda self: True)
+    monkeypatch.setattr(typer, "confirm", lambda *args, **kwargs: False)
+    result = demo.run("push")
+    assert result.code == ExitCode.OK
+    assert "Nothing written." in result.stderr
+    assert demo.writes() == 0
+    (run,) = demo.run("--json", "log").json()["runs"]
+    assert (run["status"], run["counts"]) == (RunStatus.DECLINED, {})
+    assert run["planned"]["create"] >= 1
+
+
+def test_init_force_replaces_a_symlink_and_never_writes_through_it(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    config = tmp_path / "nuesync.toml"
+    config.symlink_to(victim)
+    assert invoke(["init", "--path", str(config)]).code == ExitCode.USAGE  # exists: needs --force
+    result = invoke(["init", "--path", str(config), "--force", "--nue-url", "https://api.nue.io",
+                     "--nue-key-env", "NUE_API_KEY", "--sf-auth", "jwt", "--sf-domain", "login"])
+    assert result.code == ExitCode.OK, result.stderr
+    assert victim.read_text() == "precious"
+    assert not config.is_symlink()
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600

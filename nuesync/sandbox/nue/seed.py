@@ -57,14 +57,14 @@ def _add_product(store: Store, book_id: str, sku: str, name: str, price: Decimal
     store.price_book_entries[entry["id"]] = entry
 
 
-_COMPANY_WORDS = (
+COMPANY_WORDS = (
     ("Blue", "Northwind", "Granite", "Silver", "Bright", "Cedar", "Harbor", "Summit", "Nimbus", "Atlas"),
     ("Analytics", "Robotics", "Logistics", "Health", "Foods", "Labs", "Systems", "Media", "Energy", "Retail"),
 )
-_FIRST = ("Ada", "Grace", "Alan", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Radia", "Edsger")
-_LAST = ("Lovelace", "Hopper", "Turing", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Perlman",
+FIRST_NAMES = ("Ada", "Grace", "Alan", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Radia", "Edsger")
+LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie", "Perlman",
          "Dijkstra")
-_BILLING = (
+BILLING_CHOICES = (  # values both systems accept
     {"billingPeriod": "Month", "billCycleDay": "1st Day of Month", "billingTiming": "In Advance",
      "paymentTerm": "Net 30"},
     {"billingPeriod": "Annual", "billCycleDay": "1st Day of Month", "billingTiming": "In Advance",
@@ -95,11 +95,11 @@ def seed_synthetic(store: Store, n_orders: int, lines_per_order: int = 3, *, see
 def _seed_customers(store: Store, rng: random.Random, count: int) -> list[tuple[str, str]]:
     pairs = []
     for index in range(count):
-        name = f"{rng.choice(_COMPANY_WORDS[0])} {rng.choice(_COMPANY_WORDS[1])} {index + 1:05d}"
+        name = f"{rng.choice(COMPANY_WORDS[0])} {rng.choice(COMPANY_WORDS[1])} {index + 1:05d}"
         domain = name.lower().replace(" ", "-")
         [customer] = create_customers(store, [{"name": name, "recordType": "Business",
                                                "email": f"billing@{domain}.example"}])
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         [contact] = create_contacts(store, customer["id"], [{"firstName": first, "lastName": last,
                                                              "email": f"{first.lower()}@{domain}.example"}])
         pairs.append((customer["id"], contact["id"]))
@@ -127,7 +127,7 @@ def _draft(rng: random.Random, index: int, customer_id: str, contact_id: str, en
         "customer": {"id": customer_id}, "billToContact": {"id": contact_id},
         "effectiveDate": effective.isoformat(), "name": f"Self-service cart {index + 1:05d}",
         "description": "Created in the billing portal", "origin": "Nue", "orderProducts": lines,
-        **rng.choice(_BILLING),
+        **rng.choice(BILLING_CHOICES),
     }
     if rng.random() < 0.1:
         order["discount"] = 10
