@@ -10,10 +10,11 @@ never spell a mapped field name themselves.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from nuesync.model import System
 
@@ -165,6 +166,7 @@ def custom_name_problem(name: str) -> str | None:
 
 
 CustomType = Literal["string", "number", "date", "boolean"]
+Compiled = TypeVar("Compiled")
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,16 @@ class FieldMapping:
     salesforce: dict[MappedObject, Table] = field(default_factory=lambda: dict(DEFAULT_SALESFORCE))
     nue: dict[MappedObject, Table] = field(default_factory=lambda: dict(DEFAULT_NUE))
     custom_fields: tuple[CustomField, ...] = ()
+    _compiled: dict[Callable[[FieldMapping], Any], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def compiled(self, build: Callable[[FieldMapping], Compiled]) -> Compiled:
+        """`build(self)`, worked out once per mapping: a reader compiled from these tables then
+        serves every record of the run instead of reading the tables again for each one."""
+        if build not in self._compiled:
+            self._compiled[build] = build(self)
+        return self._compiled[build]
 
     def table(self, system: System, obj: MappedObject) -> Table:
         return (self.nue if system is System.NUE else self.salesforce)[obj]

@@ -13,7 +13,7 @@ import hashlib
 import operator
 import typing
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -350,6 +350,138 @@ class DraftOrder(_HashCached):
 
 
 _RECORD_ONLY_FIELDS = {"links", "order_number", "last_modified"}
+
+
+# --- the fast path: records built from values that are already canonical ---------------------
+# A large read spent most of its time in pydantic's per-field validators, the dicts fed to them
+# and the garbage collector walking all of it (tests/benchmarks/bench_reconcile.py). So the
+# adapters clean wire values with the functions below (the validators' rules, applied to what
+# a wire converter returns) and build records with `trusted`, which does not validate again.
+# A cleaner raises `NotCanonical` for anything it does not vouch for; the adapter then builds
+# that record through validation, which reports any problem exactly as before. Property tests
+# in tests/adapters/*/test_*_wire.py check that both paths build the same records.
+
+
+class NotCanonical(Exception):
+    """A value the fast path does not vouch for: the record is built through validation instead."""
+
+
+def clean_text(value: object) -> str | None:
+    """`Text` as validation keeps it: stripped, empty is missing; anything but text is not vouched for."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return value.strip() or None
+    raise NotCanonical(value)
+
+
+def _clean_code(value: object) -> str:
+    """`Code` as validation keeps it: stripped text that is not empty."""
+    if type(value) is str and value.strip():
+        return value.strip()
+    raise NotCanonical(value)
+
+
+def _exactly(*kinds: type) -> Callable[[object], Any]:
+    """A cleaner for fields whose validation keeps a value of one of `kinds` as it is."""
+
+    def clean(value: object) -> Any:
+        if type(value) in kinds:
+            return value
+        raise NotCanonical(value)
+
+    return clean
+
+
+def _clean_custom(values: object) -> dict[str, CustomValue]:
+    """`CustomFields` validation: the same normalisation, then only the value types it keeps as they are."""
+    result = _normalise_custom(values)
+    for value in result.values():
+        if type(value) not in _CUSTOM_KINDS or (isinstance(value, Decimal) and not value.is_finite()):
+            raise NotCanonical(value)
+    return result
+
+
+_CUSTOM_KINDS = frozenset({str, Decimal, bool, date, type(None)})
+_CLEANERS: dict[Any, Callable[[Any], Any]] = {
+    Text: clean_text,
+    Code: _clean_code,
+    Money: _to_amount,  # its result is a Decimal or None, which validation keeps
+    Day: _exactly(date, type(None)),
+    AnyStatus: _exactly(Status),
+    AnyOrigin: _exactly(System, type(None)),
+    datetime | None: _exactly(datetime, type(None)),
+    CustomFields: _clean_custom,
+}
+
+
+def field_type(cls: type, path: str) -> Any:
+    """The annotation of a dotted field path below record class `cls` (`billing.payment_term` → `Text`)."""
+    *parents, leaf = path.split(".")
+    for name in parents:
+        cls = typing.get_type_hints(cls)[name]
+    return typing.get_type_hints(cls, include_extras=True)[leaf]
+
+
+def cleaner(cls: type, path: str) -> Callable[[Any], Any]:
+    """The cleaner for a dotted field path below `cls`; KeyError for a field the fast path has none for."""
+    return _CLEANERS[field_type(cls, path)]
+
+
+@functools.cache
+def trusted(cls: type) -> Callable[..., Any]:
+    """Build `cls` from every field's value, in field order, without validating them.
+
+    Only for values a cleaner returned (or records `trusted` built): the result is then the
+    record validation would build, at a fraction of the cost.
+    """
+    setters = field_setters(cls)
+
+    def construct(*values: Any) -> Any:
+        record = object.__new__(cls)
+        for set_value, value in zip(setters, values, strict=True):
+            set_value(record, value)
+        return record
+
+    return construct
+
+
+def field_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """Per field of `cls`, in field order, the slot's own setter: it bypasses the frozen record's
+    `__setattr__`, so it may only fill a record `object.__new__` just made (see `trusted`)."""
+    return tuple(cls.__dict__[name].__set__ for name in _field_names(cls))
+
+
+def field_default(cls: type, name: str) -> Callable[[], Any]:
+    """What validation puts in field `name` of `cls` when it is not given, as a function.
+
+    Lists and dicts are made fresh each time; a record default is one shared instance (records
+    are frozen, so sharing cannot be observed).
+    """
+    spec = next(f for f in dataclasses.fields(cls) if f.name == name)
+    if spec.default_factory in (list, dict):
+        return spec.default_factory
+    value = spec.default_factory() if spec.default is dataclasses.MISSING else spec.default
+    return lambda: value
+
+
+def record_fields(cls: type) -> tuple[str, ...]:
+    """The field names of record class `cls`, in the order `trusted` takes their values."""
+    return _field_names(cls)
+
+
+def nested_record(cls: type, name: str) -> type | None:
+    """The record class field `name` of `cls` holds, if it always holds one."""
+    kind = typing.get_type_hints(cls)[name]
+    return kind if isinstance(kind, type) and issubclass(kind, _Model) else None
+
+
+# Frozen records holding no list or dict, which orders repeat (one customer, one billing setup,
+# the same few discounts and tags): the fast path builds one instance per distinct value.
+SHARED_RECORDS = frozenset({Billing, Discount, Customer, ContactRef, PricingDimension})
+# Text fields whose values come from a short list (catalogue codes, currencies): the fast path
+# keeps one string per value rather than one per record.
+REPEATED_TEXT = frozenset({(DraftOrder, "currency"), (DraftOrder, "price_book"), (LineItem, "product_sku")})
 
 
 def _identity(value: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -14,13 +14,21 @@ from pydantic import ValidationError
 from nuesync.model import (
     AMOUNT_DECIMALS,
     AMOUNT_INTEGER_DIGITS,
+    Customer,
     DraftOrder,
     LineItem,
+    Links,
+    NotCanonical,
+    PricingDimension,
     Status,
     System,
+    cleaner,
     decimal_text,
+    field_default,
+    record_fields,
     same_content,
     synced_content,
+    trusted,
 )
 
 
@@ -214,3 +222,58 @@ def test_same_content_agrees_with_the_content_hash(order: DraftOrder, change: st
     other = other.model_copy(update={"lines": shuffled})
     assert same_content(order, other) == (order.content_hash() == other.content_hash())
     assert same_content(order, other) == (change == "none")
+
+
+# --- the fast path's cleaners keep exactly what validation keeps ------------------------------
+
+odd_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(), st.decimals(),
+    st.text(max_size=12), st.text(alphabet=" \t0123456789.-eE+TZ:", max_size=25),
+    st.dates().map(str), st.datetimes().map(lambda d: d.isoformat()), st.dates(), st.datetimes(),
+    st.datetimes(timezones=st.just(UTC)), st.sampled_from([*Status, *System, "Draft", "sfdc", " Nue "]),
+    st.dictionaries(st.text(max_size=3), st.one_of(st.none(), st.text(max_size=3), st.integers(), st.floats(),
+                                                   st.decimals(), st.booleans(), st.dates()), max_size=3),
+)
+CLEANED_FIELDS = [
+    (Links, "nue_id"), (LineItem, "quantity"), (LineItem, "subscription_start"), (DraftOrder, "status"),
+    (DraftOrder, "origin"), (DraftOrder, "last_modified"), (PricingDimension, "code"), (DraftOrder, "custom_fields"),
+]
+
+
+@given(odd_values)
+@settings(max_examples=500, deadline=None)
+def test_a_cleaner_keeps_what_validation_keeps_or_does_not_vouch(value: object) -> None:
+    for cls, name in CLEANED_FIELDS:
+        try:
+            cleaned = cleaner(cls, name)(value)
+        except (NotCanonical, ValueError):
+            continue
+        validated = getattr(cls(**{name: value}), name)  # validation must accept what a cleaner accepts
+        assert (cleaned, repr(cleaned), type(cleaned)) == (validated, repr(validated), type(validated)), (cls, name)
+
+
+def test_a_trusted_record_is_the_validated_one() -> None:
+    line = LineItem(links=Links(nue_id="n"), product_sku="SKU", quantity=Decimal(2), price_tags=[{"code": "T"}])
+    values = [getattr(line, name) for name in record_fields(LineItem)]
+
+    built = trusted(LineItem)(*values)
+
+    assert (built, repr(built), hash(line.links)) == (line, repr(line), hash(built.links))
+    assert built.model_dump() == line.model_dump()
+    assert DraftOrder(lines=[built]).content_hash() == DraftOrder(lines=[line]).content_hash()
+
+
+def test_a_record_default_is_one_frozen_instance_and_a_list_default_a_new_list() -> None:
+    customer, lines = field_default(DraftOrder, "customer"), field_default(DraftOrder, "lines")
+
+    assert customer() is customer() == Customer()
+    assert lines() is not lines()
+    assert lines() == []
+    assert field_default(DraftOrder, "status")() is Status.DRAFT
+
+
+@pytest.mark.parametrize(("cls", "name"), [(DraftOrder, "lines"), (DraftOrder, "bill_to_contact"),
+                                           (LineItem, "price_tags")])
+def test_a_field_the_adapters_read_their_own_way_has_no_cleaner(cls: type, name: str) -> None:
+    with pytest.raises(KeyError):
+        cleaner(cls, name)

@@ -18,13 +18,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from nuesync.adapters.base import RecordProblem
+from nuesync.adapters.readers import Leaves, Part, declining, record_reader
 from nuesync.mapping import CustomField, CustomType, FieldMapping, MappedObject
-from nuesync.model import Customer, DraftOrder, LineItem, PricingDimension, Status, System
+from nuesync.model import (
+    REPEATED_TEXT,
+    ContactRef,
+    Customer,
+    DraftOrder,
+    LineItem,
+    NotCanonical,
+    PricingDimension,
+    Status,
+    System,
+    cleaner,
+)
 
 Json = dict[str, Any]
 
@@ -52,10 +64,16 @@ class UnresolvedReference(LookupError):
 
 @dataclass(frozen=True)
 class Converter:
-    """How one kind of value is read from and written to Nue JSON."""
+    """How one kind of value is read from and written to Nue JSON.
+
+    `same` (raw types `read` returns unchanged) and `memo` (raw types whose equal values always
+    read the same, worth remembering because they repeat) only let the fast path skip work.
+    """
 
     read: Callable[[Any], Any]
     write: Callable[[Any], Any]
+    same: tuple[type, ...] = ()
+    memo: tuple[type, ...] = ()
 
 
 def _read_text(raw: Any) -> str | None:
@@ -143,14 +161,15 @@ def _same(value: Any) -> Any:
     return value
 
 
-TEXT = Converter(_read_text, _same)
-DECIMAL = Converter(_read_decimal, _same)
-DAY = Converter(_read_day, lambda v: None if v is None else v.isoformat())
-BOOL = Converter(_read_bool, _same)
-ORIGIN = Converter(_read_origin, lambda v: None if v is None else v.label)
+_NONE = type(None)
+TEXT = Converter(_read_text, _same, same=(_NONE, str))
+DECIMAL = Converter(_read_decimal, _same, memo=(_NONE, int, float, Decimal, str))
+DAY = Converter(_read_day, lambda v: None if v is None else v.isoformat(), memo=(_NONE, str))
+BOOL = Converter(_read_bool, _same, same=(_NONE, bool))
+ORIGIN = Converter(_read_origin, lambda v: None if v is None else v.label, memo=(_NONE, str))
 PRICE_TAGS = Converter(_read_price_tags, _write_price_tags)
-STATUS = Converter(Status.parse, lambda v: v.value.capitalize())
-TIMESTAMP = Converter(_read_timestamp, _write_timestamp)
+STATUS = Converter(Status.parse, lambda v: v.value.capitalize(), memo=(str,))
+TIMESTAMP = Converter(_read_timestamp, _write_timestamp, same=(_NONE,))
 
 ORDER_CONVERTERS: Mapping[str, Converter] = {
     "origin": ORIGIN,
@@ -312,6 +331,7 @@ class NueWire:
         self.custom_fields_key = custom_fields_key
         self.order_table = mapping.table(System.NUE, MappedObject.ORDER)
         self.line_table = mapping.table(System.NUE, MappedObject.LINE)
+        self._trusted_order = _compile_order_reader(self)
 
     def table(self, obj: MappedObject) -> Mapping[str, str]:
         return self.mapping.table(System.NUE, obj)
@@ -331,6 +351,16 @@ class NueWire:
         return orders, problems
 
     def order_from_wire(self, record: Any) -> DraftOrder:
+        """The canonical order: built from cleaned values when the fast path vouches for every one of
+        them, else through validation, which names the Nue field of any value it cannot take."""
+        return self.trusted_order_from_wire(record) or self.checked_order_from_wire(record)
+
+    def trusted_order_from_wire(self, record: Any) -> DraftOrder | None:
+        """The fast path (see `nuesync.adapters.readers`): the order, or None when it does not vouch for it."""
+        return self._trusted_order(record)
+
+    def checked_order_from_wire(self, record: Any) -> DraftOrder:
+        """The order through model validation: the reference the fast path is tested against."""
         if not isinstance(record, Mapping):
             raise WireError("", f"expected an order object, got {type(record).__name__}")
         if not isinstance(record.get("id"), str) or not record["id"]:
@@ -511,6 +541,121 @@ class NueWire:
 
     def customer_selection(self) -> str:
         return f"{{ {' '.join(_unique(['id', *self.table(MappedObject.CUSTOMER).values()]))} }}"
+
+
+# --- the fast path: this run's mapping compiled into readers (see nuesync.adapters.readers) -----
+
+# Where a reference's id goes for its reader: a key no JSON object can have, so no field shadows it.
+_OWN_ID = object()
+
+
+def _compile_order_reader(wire: NueWire) -> Callable[[Any], DraftOrder | None]:
+    """The order reader for `wire`'s mapping; one that always declines if the mapping names a field
+    the fast path cannot fill (only possible for a mapping built in code: config checks its keys)."""
+    leaves = Leaves()
+    fields = {**ORDER_RECORD_FIELDS, **wire.order_table}
+    try:
+        parts = {
+            path: _leaf(leaves, DraftOrder, path, field, ORDER_CONVERTERS)
+            for path, field in fields.items()
+            if path not in REFERENCES
+        }
+        for path, reference in REFERENCES.items():
+            parts[path] = _reference_part(wire, leaves, path, reference)
+        parts["custom_fields"] = _custom_part(wire, "order")
+        parts["lines"] = _lines_part(wire, leaves)
+        read = record_reader(DraftOrder, parts)
+    except (KeyError, ValueError):
+        return lambda _record: None
+
+    def order(record: Any) -> DraftOrder:
+        if type(record) is not dict or type(record.get("id")) is not str or not record["id"]:
+            raise NotCanonical(record)
+        return read(record)
+
+    return declining(order)
+
+
+def _leaf(leaves: Leaves, cls: type, path: str, field: Any, converters: Mapping[str, Converter]) -> Part:
+    converter = converters.get(path, TEXT)
+    if converter is PRICE_TAGS:
+        return _price_tags_part(leaves, field)
+    memo = (_NONE, str) if (cls, path) in REPEATED_TEXT and converter is TEXT else converter.memo
+    return leaves.leaf(field, cleaner(cls, path), converter.read, same=converter.same, memo=memo)
+
+
+def _price_tags_part(leaves: Leaves, field: str) -> Part:
+    tag = record_reader(
+        PricingDimension,
+        {"code": leaves.leaf("code", cleaner(PricingDimension, "code")),
+         "name": _leaf(leaves, PricingDimension, "name", "name", {})},
+    )
+
+    def read_tag(raw: Any) -> PricingDimension:
+        if type(raw) is not dict:
+            raise NotCanonical(raw)
+        return tag(raw)
+
+    def part(record: Mapping[str, Any]) -> list[PricingDimension]:
+        raw = record.get(field)
+        if raw is None:
+            return []
+        if type(raw) is not list:
+            raise NotCanonical(raw)
+        return [read_tag(item) for item in raw]
+
+    return part
+
+
+def _reference_part(wire: NueWire, leaves: Leaves, path: str, reference: Reference) -> Part:
+    """The customer / contact: the order's `customerId` (or the nested record's `id`) and the nested fields."""
+    cls = Customer if reference.obj is MappedObject.CUSTOMER else ContactRef
+    parts = {p: _leaf(leaves, cls, p, field, {}) for p, field in wire.table(reference.obj).items()}
+    parts["links.nue_id"] = _leaf(leaves, cls, "links.nue_id", _OWN_ID, {})
+    read = record_reader(cls, parts)
+    id_field, optional = wire.order_table[path], reference.obj is MappedObject.CONTACT
+
+    def part(record: Mapping[str, Any]) -> Any:
+        own_id, nested = record.get(id_field), record.get(reference.nested)
+        if optional and own_id is None and not nested:
+            return None
+        if nested is not None and type(nested) is not dict:
+            raise NotCanonical(nested)
+        nested = nested or {}
+        return read({**nested, _OWN_ID: nested.get("id") if own_id is None else own_id})
+
+    return part
+
+
+def _custom_part(wire: NueWire, obj: Literal["order", "line"]) -> Part:
+    key = wire.custom_fields_key
+    clean = cleaner(DraftOrder if obj == "order" else LineItem, "custom_fields")
+    readers = tuple((c.name, c.nue, CUSTOM_CONVERTERS[c.type].read) for c in wire.mapping.custom(obj))
+
+    def part(record: Mapping[str, Any]) -> Any:
+        values = record.get(key) or {}
+        if not isinstance(values, Mapping):
+            raise NotCanonical(values)
+        if not readers:  # what cleaning an empty dict gives, without the calls
+            return {}
+        return clean({name: read(values[field]) for name, field, read in readers if field in values})
+
+    return part
+
+
+def _lines_part(wire: NueWire, leaves: Leaves) -> Part:
+    fields = {**LINE_RECORD_FIELDS, **wire.line_table}
+    parts = {path: _leaf(leaves, LineItem, path, field, LINE_CONVERTERS) for path, field in fields.items()}
+    parts["custom_fields"] = _custom_part(wire, "line")
+    read = record_reader(LineItem, parts, required=("product_sku",))  # no SKU: a problem the checked path names
+
+    def part(record: Mapping[str, Any]) -> list[LineItem]:
+        lines = record.get(ORDER_LINES) or []
+        if type(lines) is not list:
+            raise NotCanonical(lines)
+        return [read(line) for line in lines]
+
+    return part
 
 
 def _unique(names: Iterable[str]) -> list[str]:

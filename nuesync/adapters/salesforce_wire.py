@@ -17,19 +17,26 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from nuesync.adapters.readers import Leaves, Part, declining, record_reader, remember
 from nuesync.mapping import CustomField, FieldMapping, MappedObject
 from nuesync.model import (
+    REPEATED_TEXT,
+    ContactRef,
     Customer,
     DraftOrder,
     LineItem,
+    NotCanonical,
     PricingDimension,
     Status,
     System,
+    cleaner,
     decimal_text,
+    field_default,
+    trusted,
 )
 
 SF = System.SALESFORCE
@@ -144,18 +151,27 @@ def _same(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Converter:
+    """How one kind of value is read from and written to a Salesforce record.
+
+    `same` (raw types `read` returns unchanged) and `memo` (raw types whose equal values always
+    read the same, worth remembering because they repeat) only let the fast path skip work.
+    """
+
     read: Callable[[Any], Any]
     write: Callable[[Any], Any]
+    same: tuple[type, ...] = ()
+    memo: tuple[type, ...] = ()
 
 
-TEXT = Converter(_read_text, _same)
-MONEY = Converter(_read_decimal, _write_decimal)
-DAY = Converter(_read_date, _write_date)
-BOOLEAN = Converter(_read_bool, _same)
+_NONE = type(None)
+TEXT = Converter(_read_text, _same, same=(_NONE, str))
+MONEY = Converter(_read_decimal, _write_decimal, memo=(_NONE, int, float, Decimal, str))
+DAY = Converter(_read_date, _write_date, memo=(_NONE, str))
+BOOLEAN = Converter(_read_bool, _same, same=(_NONE, bool))
 PRICE_TAGS = Converter(_read_tags, _write_tags)
-ORIGIN = Converter(_read_system, _write_system)
-STATUS_CODE = Converter(Status.parse, _same)
-MODSTAMP = Converter(lambda text: parse_datetime(text) if text else None, _same)
+ORIGIN = Converter(_read_system, _write_system, memo=(_NONE, str))
+STATUS_CODE = Converter(Status.parse, _same, memo=(str,))
+MODSTAMP = Converter(lambda text: parse_datetime(text) if text else None, _same, same=(_NONE,))
 
 # Canonical path → converter; any mapped path not listed is text.
 CONVERTERS: dict[MappedObject, dict[str, Converter]] = {
@@ -360,9 +376,20 @@ def child_records(record: Mapping[str, Any], relationship: str = LINES_RELATIONS
 def order_from_wire(record: Mapping[str, Any], mapping: FieldMapping) -> DraftOrder:
     """An Order row (with its subquery lines and related customer/contact) as a canonical order.
 
-    The whole order is validated in one go; a bad line makes it unreadable, because a partial
-    order would look like deleted lines.
+    Built from cleaned values when the fast path vouches for every one of them, else through
+    validation, which names the Salesforce field of any value it cannot take. A bad line makes
+    the whole order unreadable, because a partial order would look like deleted lines.
     """
+    return trusted_order_from_wire(record, mapping) or checked_order_from_wire(record, mapping)
+
+
+def trusted_order_from_wire(record: Mapping[str, Any], mapping: FieldMapping) -> DraftOrder | None:
+    """The fast path (see `nuesync.adapters.readers`): the order, or None when it does not vouch for it."""
+    return mapping.compiled(_compile_order_reader)(record)
+
+
+def checked_order_from_wire(record: Mapping[str, Any], mapping: FieldMapping) -> DraftOrder:
+    """The order through model validation, in one go: the reference the fast path is tested against."""
     table = mapping.table(SF, MappedObject.ORDER)
     tree = _read_mapped(record, table, MappedObject.ORDER)
     for path in REFERENCES:
@@ -378,6 +405,100 @@ def order_from_wire(record: Mapping[str, Any], mapping: FieldMapping) -> DraftOr
         return DraftOrder.model_validate(tree)
     except ValidationError as exc:
         raise _located(exc.errors()[0], tree, mapping) from None
+
+
+# --- the fast path: a mapping compiled into readers (see nuesync.adapters.readers) ---------------
+
+
+def _compile_order_reader(mapping: FieldMapping) -> Callable[[Any], DraftOrder | None]:
+    """The order reader for `mapping`; one that always declines if the mapping names a field the
+    fast path cannot fill (only possible for a mapping built in code: config checks its keys)."""
+    leaves = Leaves()
+    table = mapping.table(SF, MappedObject.ORDER)
+    try:
+        parts = _mapped_parts(leaves, mapping, MappedObject.ORDER, DraftOrder)
+        for path, obj in REFERENCES.items():
+            if path in table:
+                parts[path] = _reference_part(leaves, mapping, path, obj)
+        parts["custom_fields"] = _custom_part(mapping, "order")
+        parts["status"] = _leaf(leaves, DraftOrder, "status", "StatusCode", STATUS_CODE)
+        parts["order_number"] = leaves.leaf("OrderNumber", cleaner(DraftOrder, "order_number"))
+        parts["last_modified"] = _leaf(leaves, DraftOrder, "last_modified", "SystemModstamp", MODSTAMP)
+        parts["lines"] = _lines_part(leaves, mapping)
+        return declining(record_reader(DraftOrder, parts))
+    except (KeyError, ValueError):
+        return lambda _record: None
+
+
+def _mapped_parts(leaves: Leaves, mapping: FieldMapping, obj: MappedObject, cls: type) -> dict[str, Part]:
+    """What `_read_mapped` reads: the record's own Id, then each mapped field with its converter."""
+    converters = CONVERTERS.get(obj, {})
+    parts = {"links.salesforce_id": leaves.leaf("Id", cleaner(cls, "links.salesforce_id"))}
+    for path, field in mapping.table(SF, obj).items():
+        if path not in REFERENCES:
+            parts[path] = _leaf(leaves, cls, path, field, converters.get(path, TEXT))
+    return parts
+
+
+def _leaf(leaves: Leaves, cls: type, path: str, field: str, converter: Converter) -> Part:
+    if converter is PRICE_TAGS:
+        return _price_tags_part(field)
+    memo = (_NONE, str) if (cls, path) in REPEATED_TEXT and converter is TEXT else converter.memo
+    return leaves.leaf(field, cleaner(cls, path), converter.read, same=converter.same, memo=memo)
+
+
+def _price_tags_part(field: str) -> Part:
+    """`_read_tags` with its result remembered per spelling (lines repeat the same few tag lists)."""
+    memo: dict[str, tuple[PricingDimension, ...]] = {}
+    tag = trusted(PricingDimension)
+
+    def read(raw: str) -> tuple[PricingDimension, ...]:
+        return tuple(tag(code, None) for code in (code.strip() for code in raw.split(PRICE_TAG_SEPARATOR)) if code)
+
+    def part(record: Mapping[str, Any]) -> list[PricingDimension]:
+        raw = record.get(field)
+        if raw is None:
+            return []
+        if type(raw) is not str:
+            raise NotCanonical(raw)
+        try:
+            return list(memo[raw])
+        except KeyError:
+            return list(remember(memo, raw, read(raw)))
+
+    return part
+
+
+def _reference_part(leaves: Leaves, mapping: FieldMapping, path: str, obj: MappedObject) -> Part:
+    """What `_reference_tree` reads: the Id field plus its relationship's fields (else the default)."""
+    cls = Customer if obj is MappedObject.CUSTOMER else ContactRef
+    read = record_reader(cls, _mapped_parts(leaves, mapping, obj, cls))
+    field = mapping.table(SF, MappedObject.ORDER)[path]
+    relationship, default = relationship_name(field), field_default(DraftOrder, path)
+
+    def part(record: Mapping[str, Any]) -> Any:
+        if not record.get(field):
+            return default()
+        return read({**(record.get(relationship) or {}), "Id": record[field]})
+
+    return part
+
+
+def _custom_part(mapping: FieldMapping, obj: Literal["order", "line"]) -> Part:
+    clean = cleaner(DraftOrder if obj == "order" else LineItem, "custom_fields")
+    readers = tuple((c.name, c.salesforce, CUSTOM_CONVERTERS[c.type].read) for c in mapping.custom(obj))
+    if not readers:  # what cleaning an empty dict gives, without the calls
+        return lambda _record: {}
+    return lambda record: clean({name: read(record.get(field)) for name, field, read in readers})
+
+
+def _lines_part(leaves: Leaves, mapping: FieldMapping) -> Part:
+    parts = _mapped_parts(leaves, mapping, MappedObject.LINE, LineItem)
+    parts["custom_fields"] = _custom_part(mapping, "line")
+    sku = leaves.leaf(PRODUCT_CODE_PATH, cleaner(LineItem, "product_sku"), memo=(_NONE, str)).convert
+    parts["product_sku"] = lambda record: sku(product_code(record))  # a repeated text, reached through two records
+    read = record_reader(LineItem, parts, required=("product_sku",))  # no product: a problem the checked path names
+    return lambda record: [read(child) for child in child_records(record)]
 
 
 # Canonical fields read from fixed (unmapped) Salesforce fields, for naming them in errors.

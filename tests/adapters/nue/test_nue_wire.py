@@ -318,3 +318,122 @@ def test_wire_errors_say_field_and_reason() -> None:
     error = WireError("orderProducts[2].quantity", "'x' is not a number")
 
     assert str(error) == "orderProducts[2].quantity: 'x' is not a number"
+
+
+# --- the fast path builds exactly what validation builds ------------------------------------------
+
+# Any value at all a field might get: blanks, padding, numbers where text belongs and text where
+# numbers do, bools (True == 1), out-of-range amounts, bad dates, wrong shapes.
+_ODD = st.sampled_from(
+    [None, "", "  ", " padded ", 0, 1, True, False, 1.0, -0.0, 7.25, float("nan"), float("inf"), Decimal("1.0"),
+     Decimal("12.50"), Decimal("0.125"), Decimal("1E+30"), Decimal("-0"), "10", " 10.00 ", "ten", "NaN", "1e400",
+     "2026-02-30", "2026-12-01T10:00:00Z", "Draft", " active ", "sfdc", [], {}, ["x"], {"code": "X"}]
+)
+
+
+def _spelled(*values: object) -> st.SearchStrategy[object]:
+    return st.sampled_from(values)
+
+
+# Values each kind of field really gets, in every spelling that must still read (and read the same).
+_ids = st.uuids().map(str) | _spelled(" padded-id ", "  ", 42)
+_texts = _spelled("Acme", " Net 30 ", "Month", "USD", "", "  ", None, 7, Decimal("1.0"), 1.5)
+_amounts = _spelled(None, 0, 1, 12, Decimal("49.0"), Decimal("12.50"), Decimal("-0"), -0.0, 1.5, "99.00", " 5 ", "",
+                    "1E+2", Decimal("9999999999999999.99"))
+_days = _spelled(None, "", "2026-12-01", "2027-11-30", "2026-12-01T10:00:00Z")
+_tags = st.none() | st.lists(
+    st.fixed_dictionaries({"id": _ids, "code": _spelled("VOLUME-TIER-1", " PROMO ")}, optional={"name": _texts}),
+    max_size=2)
+_custom = st.none() | st.fixed_dictionaries({}, optional={
+    "Region__c": _texts, "Seats_Committed__c": _amounts, "Renewal_Date__c": _days, "Seat_Type__c": _texts,
+    "Taxable__c": _spelled(None, True, False, "true", " FALSE ")})
+_line = st.fixed_dictionaries(
+    {"id": _ids, "productSku": _spelled("NUE-SEAT", " NUE-PLAT-PRO ")},
+    optional={"salesforceId": _ids, "quantity": _amounts, "listPrice": _amounts, "discount": _amounts,
+              "discountAmount": _amounts, "subscriptionStartDate": _days, "subscriptionEndDate": _days,
+              "subscriptionTerm": _amounts, "priceTags": _tags, "customFields": _custom},
+)
+_linked = st.none() | st.fixed_dictionaries({}, optional={"id": _ids, "salesforceId": _ids, "name": _texts,
+                                                          "email": _texts})
+_readable_orders = st.fixed_dictionaries(
+    {"id": st.uuids().map(str), "status": _spelled("Draft", " DRAFT ", "active", "Activated", "cancelled"),
+     "orderProducts": st.none() | st.lists(_line, max_size=3)},
+    optional={
+        "orderNumber": _texts, "salesforceId": _ids, "name": _texts, "description": _texts,
+        "lastModifiedDate": _spelled(None, "", "2025-03-04T10:15:30.123Z", "2025-03-04T10:15:30+02:00"),
+        "origin": _spelled(None, "", "Nue", "sfdc", " Salesforce "), "effectiveDate": _days,
+        "currencyIsoCode": _texts, "customerId": _ids, "customer": _linked, "billToContactId": _ids,
+        "billToContact": _linked, "billingPeriod": _texts, "billCycleDay": _texts, "billingTiming": _texts,
+        "paymentTerm": _texts, "discount": _amounts, "discountAmount": _amounts, "customFields": _custom,
+    },
+)
+
+
+def _slots(value: object) -> list[tuple[object, object]]:
+    """Every (container, key) of a wire record and the objects and lists nested in it."""
+    if isinstance(value, dict):
+        return [(value, key) for key in value] + [slot for item in value.values() for slot in _slots(item)]
+    if isinstance(value, list):
+        return [(value, index) for index in range(len(value))] + [slot for item in value for slot in _slots(item)]
+    return []
+
+
+@st.composite
+def _wire_orders(draw: st.DrawFn) -> dict:
+    """A record that reads, with up to two values anywhere in it replaced by any value at all."""
+    record = draw(_readable_orders)
+    for _ in range(draw(st.integers(0, 2))):
+        container, key = draw(st.sampled_from(_slots(record)))
+        container[key] = draw(_ODD)  # type: ignore[index]
+    return record
+
+
+def assert_same_record(fast: DraftOrder, checked: DraftOrder) -> None:
+    assert fast == checked
+    assert repr(fast) == repr(checked)  # same types and spellings, not just equal values
+    assert fast.content_hash() == checked.content_hash()
+    assert fast.model_dump(mode="json") == checked.model_dump(mode="json")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_wire_orders())
+def test_the_fast_path_builds_what_validation_builds_or_leaves_the_record_to_it(record: dict) -> None:
+    fast = WIRE.trusted_order_from_wire(record)
+    try:
+        checked = WIRE.checked_order_from_wire(record)
+    except WireError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert_same_record(fast, checked)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_orders)
+def test_the_fast_path_reads_every_well_formed_record(order: DraftOrder) -> None:
+    record = json.loads(json.dumps(WIRE.order_to_wire(order), default=json_number), parse_float=Decimal)
+
+    fast = WIRE.trusted_order_from_wire(record)
+
+    assert fast is not None
+    assert_same_record(fast, WIRE.checked_order_from_wire(record))
+
+
+def test_orders_of_one_customer_share_its_record_and_equal_discounts_share_one() -> None:
+    first, second = WIRE.trusted_order_from_wire(self_service_cart()), WIRE.trusted_order_from_wire(
+        self_service_cart(id="another-order"))
+
+    assert first is not None and second is not None
+    assert first.customer is second.customer
+    assert first.lines[1].discount is second.lines[1].discount
+    assert first.lines[0].links is not second.lines[0].links  # ids are not shared, only values that repeat
+
+
+def test_a_mapping_the_fast_path_cannot_fill_leaves_every_record_to_validation() -> None:
+    wire = NueWire(FieldMapping.build({System.NUE: {MappedObject.ORDER: {"price_bok": "priceBook"}}}), "customFields")
+
+    orders, problems = wire.orders_from_wire([self_service_cart()])
+
+    assert wire.trusted_order_from_wire(self_service_cart()) is None
+    assert orders == []
+    assert [(p.record_id, p.field) for p in problems] == [(self_service_cart()["id"], "priceBook")]

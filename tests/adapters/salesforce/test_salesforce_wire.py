@@ -15,6 +15,7 @@ from nuesync.adapters.salesforce_wire import (
     LINES_RELATIONSHIP,
     WireError,
     case_safe_id,
+    checked_order_from_wire,
     customer_to_wire,
     dumps,
     json_number,
@@ -27,6 +28,7 @@ from nuesync.adapters.salesforce_wire import (
     soql_datetime,
     soql_in,
     soql_quote,
+    trusted_order_from_wire,
 )
 from nuesync.mapping import CustomField, FieldMapping, MappedObject
 from nuesync.model import (
@@ -379,3 +381,89 @@ def test_soql_literals_are_escaped() -> None:
 )
 def test_relationship_names_follow_salesforce_convention(field: str, relationship: str) -> None:
     assert relationship_name(field) == relationship
+
+
+# --- the fast path builds exactly what validation builds ------------------------------------------
+
+# Any value at all a field might get: blanks, padding, numbers where text belongs and text where
+# numbers do, bools (True == 1), out-of-range amounts, bad dates, wrong shapes.
+_ODD = st.sampled_from(
+    [None, "", "  ", " padded ", 0, 1, True, False, 1.0, -0.0, 7.25, float("nan"), float("inf"), Decimal("1.0"),
+     Decimal("12.50"), Decimal("0.125"), Decimal("1E+30"), Decimal("-0"), "10", " 10.00 ", "ten", "NaN", "1e400",
+     "2026-02-30", "2026-12-01T10:00:00Z", "Draft", " activated ", "sfdc", " A ;; B ", [], {}, ["x"],
+     {"records": None}, {"ProductCode": "X"}]
+)
+
+
+def _slots(value: object) -> list[tuple[object, object]]:
+    """Every (container, key) of a row and the objects and lists nested in it."""
+    if isinstance(value, dict):
+        return [(value, key) for key in value] + [slot for item in value.values() for slot in _slots(item)]
+    if isinstance(value, list):
+        return [(value, index) for index in range(len(value))] + [slot for item in value for slot in _slots(item)]
+    return []
+
+
+@st.composite
+def _wire_rows(draw: st.DrawFn) -> dict[str, Any]:
+    """A row that reads, with up to two values anywhere in it replaced by any value at all."""
+    record = stored(draw(order))
+    for _ in range(draw(st.integers(0, 2))):
+        container, key = draw(st.sampled_from(_slots(record)))
+        container[key] = draw(_ODD)  # type: ignore[index]
+    return record
+
+
+def assert_same_record(fast: DraftOrder, checked: DraftOrder) -> None:
+    assert fast == checked
+    assert repr(fast) == repr(checked)  # same types and spellings, not just equal values
+    assert fast.content_hash() == checked.content_hash()
+    assert fast.model_dump(mode="json") == checked.model_dump(mode="json")
+
+
+@settings(max_examples=500, deadline=None)
+@given(_wire_rows())
+def test_the_fast_path_builds_what_validation_builds_or_leaves_the_row_to_it(record: dict[str, Any]) -> None:
+    fast = trusted_order_from_wire(record, MAPPING)
+    try:
+        checked = checked_order_from_wire(record, MAPPING)
+    except Exception:  # a WireError, or what a row of the wrong shape raises: the same either way
+        assert fast is None
+        return
+    if fast is not None:
+        assert_same_record(fast, checked)
+
+
+@settings(max_examples=150, deadline=None)
+@given(order)
+def test_the_fast_path_reads_every_well_formed_row(original: DraftOrder) -> None:
+    record = stored(original)
+
+    fast = trusted_order_from_wire(record, MAPPING)
+
+    assert fast is not None
+    assert_same_record(fast, checked_order_from_wire(record, MAPPING))
+
+
+def test_orders_of_one_account_share_its_record_and_lines_share_their_product_code(
+    draft_with_tags: DraftOrder,
+) -> None:
+    other = draft_with_tags.model_copy(update={"links": Links(salesforce_id="801000000000002AAA")})
+
+    first, second = (trusted_order_from_wire(stored(o), MAPPING) for o in (draft_with_tags, other))
+
+    assert first is not None and second is not None
+    assert first.customer is second.customer
+    assert first.lines[0].product_sku is second.lines[0].product_sku
+    assert first.lines[0].price_tags == second.lines[0].price_tags
+    assert first.lines[0].price_tags is not second.lines[0].price_tags  # lists are never shared
+
+
+def test_a_mapping_the_fast_path_cannot_fill_leaves_every_row_to_validation(draft_with_tags: DraftOrder) -> None:
+    odd = FieldMapping.build({System.SALESFORCE: {MappedObject.ORDER: {"price_bok": "Pricebook2Id"}}})
+    record = {**stored(draft_with_tags), "Pricebook2Id": "01s000000000001AAA"}
+
+    assert trusted_order_from_wire(record, odd) is None
+    with pytest.raises(WireError) as caught:
+        order_from_wire(record, odd)
+    assert caught.value.field == "Pricebook2Id"
