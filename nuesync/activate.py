@@ -21,11 +21,13 @@ from nuesync.activate_rules import (
     Selected,
     Verdict,
     decide,
+    exit_code_for,
     outcome_of,
     unreadable_decision,
 )
+from nuesync.adapters.base import WriteResult
 from nuesync.apply import ApplyReport
-from nuesync.errors import UsageError
+from nuesync.errors import ExitCode, UsageError
 from nuesync.fetch import Scope, fetch_snapshot
 from nuesync.model import Status, System
 from nuesync.outcome import Result
@@ -72,20 +74,10 @@ def _unreadable_map(result: Reconciliation) -> dict[str, str]:
 
 
 def _nue_ids_by_number(run: SyncRun, numbers: Sequence[str]) -> dict[str, str]:
-    """Nue order ids for order numbers: drafts first, then every order (an activated one is rarer).
-
-    The adapter reads by id only, so this reads Nue's orders in pages; it runs only for
-    arguments that are not ids.
-    """
-    wanted, found = set(numbers), dict[str, str]()
-    for include_activated in (False, True):
-        run.progress("looking up Nue order numbers")
-        for order in run.nue.fetch_orders(include_activated=include_activated).orders:
-            if order.order_number in wanted and order.links.nue_id:
-                found[order.order_number] = order.links.nue_id
-        if wanted <= found.keys():
-            break
-    return found
+    """Nue order ids for the arguments that were no id: one read of exactly those order numbers."""
+    run.progress("looking up Nue order numbers")
+    orders = run.nue.fetch_orders(numbers=numbers, include_activated=True).orders
+    return {o.order_number: o.links.nue_id for o in orders if o.order_number in numbers and o.links.nue_id}
 
 
 def _resolve(run: SyncRun, refs: Sequence[str]) -> tuple[dict[str, OrderComparison], dict[str, str]]:
@@ -197,28 +189,44 @@ def _verify(run: SyncRun, decisions: Sequence[ActivationDecision]) -> dict[str, 
 
 
 def _activate(run: SyncRun, decisions: Sequence[ActivationDecision]) -> dict[str, ActivationOutcome]:
-    """Activate every acting decision: all first steps (origins), then the mirrors; then verify."""
+    """Activate every acting decision: all first steps (origins), then the mirrors; then verify.
+
+    Each step is one batch per system (Salesforce: Collections of 200; Nue: its bounded pool), and
+    a mirror is asked for only once its origin answered: origin first, per order.
+    """
     done: dict[str, list[System]] = {d.key: [] for d in decisions}
     failures: dict[str, tuple[System, str, str]] = {}
     for position in (0, 1):
-        for d in decisions:
-            if len(d.steps) <= position or d.key in failures:
+        for system in System:
+            step = [d for d in decisions
+                    if len(d.steps) > position and d.steps[position] is system and d.key not in failures]
+            if not step:
                 continue
-            system = d.steps[position]
-            run.progress(f"activating {d.key} in {system.label}")
-            result = run.system(system).activate(d.id_in(system) or "")
-            if result.ok:
-                done[d.key].append(system)
-                continue
-            detail = ": ".join(p for p in (result.error_code, result.message) if p) or "failed"
-            earlier = done[d.key]
-            message = (f"activated in {earlier[0].label}, but activation in {system.label} failed ({detail}); "
-                       f"run `nuesync activate {d.key}` again to complete it") if earlier else \
-                f"activation in {system.label} failed ({detail}); nothing was activated"
-            failures[d.key] = (system, result.error_code or "FAILED", message)
+            run.progress(f"activating {len(step)} order(s) in {system.label}")
+            results = run.system(system).activate_many([d.id_in(system) or "" for d in step])
+            _take_step(step, system, results, done, failures)
     run.progress("verifying both systems")
     failures.update(_verify(run, [d for d in decisions if d.key not in failures]))
     return {d.key: outcome_of(d, done[d.key], failures.get(d.key)) for d in decisions}
+
+
+def _take_step(step: Sequence[ActivationDecision], system: System, results: Sequence[WriteResult],
+               done: dict[str, list[System]], failures: dict[str, tuple[System, str, str]]) -> None:
+    """Note each order's step as done, or the failure that keeps its mirror from being asked for."""
+    for d, result in zip(step, results, strict=True):
+        if result.ok:
+            done[d.key].append(system)
+        else:
+            failures[d.key] = (system, result.error_code or "FAILED", _failure_message(d, system, result, done[d.key]))
+
+
+def _failure_message(d: ActivationDecision, system: System, result: WriteResult, earlier: Sequence[System]) -> str:
+    """What a failed step left: nothing activated, or the origin activated and the mirror to complete."""
+    detail = ": ".join(p for p in (result.error_code, result.message) if p) or "failed"
+    if not earlier:
+        return f"activation in {system.label} failed ({detail}); nothing was activated"
+    return (f"activated in {earlier[0].label}, but activation in {system.label} failed ({detail}); "
+            f"run `nuesync activate {d.key}` again to complete it")
 
 
 def _settle(run: SyncRun, items: Sequence[ActivationDecision | ActivationOutcome]) -> tuple[ActivationOutcome, ...]:
@@ -248,3 +256,22 @@ def complete_activations(run: SyncRun, comparisons: Iterable[OrderComparison]) -
     decisions = [decide(c) for c in comparisons if c.cls in OUTSIDE_ACTIVATION]
     return _settle(run, decisions) if decisions else ()
 
+
+@dataclass(frozen=True)
+class SyncCarriedOut:
+    """What a writing sync did: its writes, the one-sided activations it completed, and the run's code."""
+
+    report: ApplyReport
+    activations: tuple[ActivationOutcome, ...]
+    exit_code: ExitCode
+
+
+def sync_and_complete(run: SyncRun, plan: Plan) -> SyncCarriedOut:
+    """Write a plan, then complete the activations the run found on one side only, in their origin
+    (rule 2 in docs/design.md), and record how the run ended: what `pull`/`push` and the listener do."""
+    pending = [c for c in run.reconciliation.orders if c.cls in OUTSIDE_ACTIVATION]
+    report = run.apply(plan)
+    activations = complete_activations(run, pending) if pending and report.stopped is None else ()
+    code = max(report.exit_code, exit_code_for(activations)) if activations else report.exit_code
+    run.finish(code, report.counts())
+    return SyncCarriedOut(report, activations, code)

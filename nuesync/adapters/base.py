@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from nuesync.model import Customer, DraftOrder, System
+
+# How far before `since` an incremental read really starts. The mark is nuesync's clock at the start
+# of the last good run, while the stamps it is compared with come from each API's own clock; a
+# skew between them, or a write in the same instant as the mark, must never drop a change. Orders
+# read twice cost nothing (they are in sync, or are written once): missing one costs a divergence.
+SINCE_OVERLAP = timedelta(minutes=2)
+
+
+def read_from(since: datetime) -> datetime:
+    """The moment an adapter's `since` filter starts at: `since` less `SINCE_OVERLAP`, or the first
+    moment a datetime can hold (`--since 0001-01-01` asks for everything, not for an overflow)."""
+    first = datetime.min.replace(tzinfo=since.tzinfo)
+    return since - SINCE_OVERLAP if since - first > SINCE_OVERLAP else first
 
 
 class Outcome(StrEnum):
@@ -86,8 +99,14 @@ class OrderSystem(Protocol):
         customer_ids: Sequence[str] | None = None,
         since: datetime | None = None,
         include_activated: bool = False,
+        numbers: Sequence[str] | None = None,
     ) -> FetchResult:
-        """Draft orders (plus activated ones when asked) with their lines, in as few calls as possible."""
+        """Draft orders (plus activated ones when asked) with their lines, in as few calls as possible.
+
+        `since` returns every order whose header *or any line* changed from `read_from(since)` on:
+        an edit to one line alone must be seen by an incremental run. `numbers` selects by this
+        system's own order numbers (`O-00000123` in Nue).
+        """
         ...
 
     def fetch_customers(self, ids: Sequence[str] | None = None) -> list[Customer]: ...
@@ -130,7 +149,10 @@ class OrderSystem(Protocol):
         """Write the other system's ids (order and line links) and origin onto existing records."""
         ...
 
-    def activate(self, order_id: str) -> WriteResult: ...
+    def activate_many(self, order_ids: Sequence[str]) -> list[WriteResult]:
+        """Activate these orders, batched as far as the API allows; one result per id, in order, each
+        order succeeding or failing on its own."""
+        ...
 
     def api_usage(self) -> ApiUsage | None: ...
 

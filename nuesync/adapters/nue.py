@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, WriteResult
+from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, WriteResult, read_from
 from nuesync.adapters.nue_api import ASSUMPTIONS
 from nuesync.adapters.nue_http import FailFast, NueHttp, NueUnavailableError, Reply, Write, failed, run_writes
 from nuesync.adapters.nue_wire import (
@@ -100,16 +100,19 @@ class NueAdapter:
         customer_ids: Sequence[str] | None = None,
         since: datetime | None = None,
         include_activated: bool = False,
+        numbers: Sequence[str] | None = None,
     ) -> FetchResult:
         """Drafts (and activated orders when asked) with products and customer, via paged GraphQL."""
-        if (ids is not None and not ids) or (customer_ids is not None and not customer_ids):
+        if any(asked is not None and not asked for asked in (ids, customer_ids, numbers)):
             return FetchResult(orders=[])
         statuses = (Status.DRAFT, Status.ACTIVATED) if include_activated else (Status.DRAFT,)
         clauses: list[dict[str, Any]] = [self._status_where(statuses)]
         if customer_ids is not None:
             clauses.append({self.wire.order_table["customer"]: {"_in": list(customer_ids)}})
+        if numbers is not None:
+            clauses.append({ORDER_RECORD_FIELDS["order_number"]: {"_in": list(dict.fromkeys(numbers))}})
         if since is not None:
-            clauses.append({ORDER_RECORD_FIELDS["last_modified"]: {"_gte": TIMESTAMP.write(since)}})
+            clauses.append(self._changed_since(since))
         if ids is None:
             records = self._select("order", self.wire.order_selection(), {"_and": clauses})
         else:
@@ -124,6 +127,13 @@ class NueAdapter:
         kept = [r for r in records if not isinstance(r, Mapping) or _has_status(r.get(status), statuses)]
         orders, problems = self.wire.orders_from_wire(kept)
         return FetchResult(orders=orders, problems=problems)
+
+    def _changed_since(self, since: datetime) -> dict[str, Any]:
+        """Orders whose own stamp, or any of whose order products' stamps, is at or after
+        `read_from(since)`: one query, an array-relationship filter matching when any product does."""
+        moment = {"_gte": TIMESTAMP.write(read_from(since))}
+        return {"_or": [{ORDER_RECORD_FIELDS["last_modified"]: moment},
+                        {ORDER_LINES: {self.api.line_modified_field: moment}}]}
 
     def _status_where(self, statuses: Sequence[Status]) -> dict[str, Any]:
         """Every spelling of `statuses` (any case, stray whitespace) and some other values, which
@@ -549,19 +559,32 @@ class NueAdapter:
         }
         return WriteResult(key=nue_id, outcome=Outcome.UPDATED, record_id=nue_id, line_ids=line_ids)
 
-    def activate(self, order_id: str) -> WriteResult:
-        """Activate a draft (`POST /orders/{id}` with options); an already activated order is `unchanged`."""
+    def activate_many(self, order_ids: Sequence[str]) -> list[WriteResult]:
+        """Activate drafts (`POST /orders/{id}` with options, one per order: Nue has no bulk form),
+        up to `max_concurrency` at once. Orders Nue refused are read back in one query: one already
+        activated is `unchanged`."""
+        writes: list[tuple[str, Write | WriteResult]] = [(i, partial(self._activate, i)) for i in order_ids]
+        results = run_writes(writes, self._workers, FailFast())
+        refused = [r.key for r in results if r.outcome is Outcome.FAILED and r.record_id]
+        activated = {
+            order.links.nue_id
+            for order in (self.fetch_orders(ids=refused, include_activated=True).orders if refused else [])
+            if order.status is Status.ACTIVATED
+        }
+        return [_already_activated(r) if r.key in activated else r for r in results]
+
+    def _activate(self, order_id: str) -> WriteResult:
         body = {"options": dict(self.api.activation_options)}
         reply = self.http.send(self.api.endpoints["activate_order"], record_id=order_id, body=body)
         if reply.ok:
             return WriteResult(key=order_id, outcome=Outcome.UPDATED, record_id=order_id)
         code, message = reply.error(self.api)
-        current = self.fetch_orders(ids=[order_id], include_activated=True).orders
-        if current and current[0].status is Status.ACTIVATED:
-            return WriteResult(
-                key=order_id, outcome=Outcome.UNCHANGED, record_id=order_id, message="the order was already activated"
-            )
         return failed(order_id, code, message, order_id)
+
+
+def _already_activated(result: WriteResult) -> WriteResult:
+    return WriteResult(key=result.key, outcome=Outcome.UNCHANGED, record_id=result.record_id,
+                       message="the order was already activated")
 
 
 def _has_status(value: Any, statuses: Sequence[Status]) -> bool:

@@ -60,6 +60,10 @@ class NueAssumptions:
         }
     )
     stable_order_by: str = "{id: asc}"
+    # Order products carry their own `lastModifiedDate`, and an order can be filtered through its
+    # `orderProducts` (a Hasura array-relationship filter: any product matching): an incremental
+    # read must see an edit that touched one product and not its order.
+    line_modified_field: str = "lastModifiedDate"
     catalog_selections: Mapping[str, str] = field(
         default_factory=lambda: {
             "product": "{ sku priceBookEntries { id currencyIsoCode active } }",

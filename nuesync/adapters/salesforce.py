@@ -1,11 +1,15 @@
 """The Salesforce adapter: canonical orders in and out of an org, in as few API calls as possible.
 
 Reads are one SOQL query with an `OrderItems` subquery, both levels paged, filtered on
-`StatusCode` (never on the org's own `Status` labels). Writes are sObject Collections upserts
-keyed by the sender's ids — orders, then their lines — so a re-run after a crash never creates
-anything twice; the lines that already exist are found in the same query that finds the orders,
-because `OrderId` and `PricebookEntryId` may only be sent when a line is created. Every request
-goes through `SalesforceConnection` (retries, re-login, limits: see `salesforce_http`).
+`StatusCode` (never on the org's own `Status` labels). Writes are sObject Collections calls keyed
+by the sender's ids — orders, then their lines — so a re-run after a crash never creates anything
+twice (see `upsert_orders`). Every request goes through `SalesforceConnection` (retries,
+re-login, limits: see `salesforce_http`).
+
+A query is a GET, so its statement travels in the URL: Salesforce takes at most 16,384 bytes of
+URI and headers per call (414 or 431 beyond). Lists of ids are cut so that each encoded statement
+stays within `QUERY_BYTES` (2 KB left for the path, the host and the session header), and record
+ids go as their 15-character form, which SOQL accepts: 500 Orders read back per query, not 450.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import product
 from typing import Any
+from urllib.parse import quote_plus
 
 import requests
 
-from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, RecordProblem, WriteResult
+from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, RecordProblem, WriteResult, read_from
+from nuesync.adapters.early_stop import STOPPED_EARLY
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.salesforce_http import (
     SalesforceConnection,
@@ -27,7 +33,6 @@ from nuesync.adapters.salesforce_http import (
     describe_error,
     http_session,
     record_error,
-    response_error,
 )
 from nuesync.adapters.salesforce_wire import (
     LINES_RELATIONSHIP,
@@ -39,7 +44,6 @@ from nuesync.adapters.salesforce_wire import (
     customer_fields,
     customer_from_wire,
     customer_to_wire,
-    dumps,
     is_record_id,
     line_to_wire,
     order_fields,
@@ -66,8 +70,11 @@ __all__ = [
 
 SF = System.SALESFORCE
 ORDER_KEY_PREFIX, ACCOUNT_KEY_PREFIX, CONTACT_KEY_PREFIX = "801", "001", "003"  # fixed in every org
+CONTACTS_RELATIONSHIP = "Contacts"  # Account → Contact, a standard relationship
 SOQL_IN_LIMIT = 500  # values per `IN (…)` list …
-SOQL_IN_CHARS = 10_000  # … and characters, to stay well inside the REST URI length limit
+QUERY_BYTES = 14_000  # … and URL-encoded bytes per statement (see the module docstring)
+SHORT_STATEMENT_BYTES = 1_000  # what a statement without its list takes, unless the caller says
+DUPLICATE_VALUE = "DUPLICATE_VALUE"  # Salesforce's code for a value a unique field already holds
 
 
 def partial_results(error: BaseException) -> list[WriteResult]:
@@ -90,10 +97,16 @@ class _Existing:
 
 @dataclass
 class _OrderWrite:
-    """One order's way through `upsert_orders`; a failure stops it, the others carry on."""
+    """One order's way through `upsert_orders`; a failure stops it, the others carry on.
+
+    `new`: the caller links the order to no Salesforce Order, so it is inserted without a look-up;
+    `clashed`: the insert met an Order already carrying its Nue id, so it is looked up and updated.
+    """
 
     order: DraftOrder
     key: str
+    new: bool = False
+    clashed: bool = False
     existing: _Existing | None = None
     price_book_id: str | None = None
     record_id: str | None = None
@@ -117,6 +130,9 @@ class _OrderWrite:
     def fail(self, code: str, message: str) -> None:
         if self.failure is None:
             self.failure = (code, message)
+
+    def clash(self) -> None:
+        self.new, self.clashed = False, True
 
     def header_written(self, record_id: str, created: bool) -> None:
         self.record_id, self.created = record_id, created
@@ -249,18 +265,43 @@ class _LinkWrite:
         return WriteResult(self.key, Outcome.UPDATED, own, line_ids=dict(self.line_ids))
 
 
-def _in_batches(values: Iterable[str]) -> Iterator[list[str]]:
-    """Values for `IN (…)` lists, bounded in count and in characters."""
+def _encoded(text: str) -> int:
+    """Bytes `text` takes in a query URL (`requests` encodes `?q=` as `quote_plus` does)."""
+    return len(quote_plus(text))
+
+
+def _in_batches(values: Iterable[str], room: int = QUERY_BYTES - SHORT_STATEMENT_BYTES) -> Iterator[list[str]]:
+    """Values for `IN (…)` lists: at most `SOQL_IN_LIMIT` each, and `room` encoded bytes."""
     batch: list[str] = []
-    chars = 0
+    used = 0
     for value in dict.fromkeys(values):
-        if batch and (len(batch) >= SOQL_IN_LIMIT or chars + len(value) + 4 > SOQL_IN_CHARS):
+        cost = _encoded(soql_quote(value) + ", ")
+        if batch and (len(batch) >= SOQL_IN_LIMIT or used + cost > room):
             yield batch
-            batch, chars = [], 0
+            batch, used = [], 0
         batch.append(value)
-        chars += len(value) + 4
+        used += cost
     if batch:
         yield batch
+
+
+def _short_ids(values: Sequence[str] | None) -> list[str] | None:
+    """Well-formed record ids in their 15-character form (shorter in a URL; SOQL matches either);
+    None, asking for no ids at all, stays None."""
+    return None if values is None else [value[:15] for value in values if is_record_id(value)]
+
+
+def _statements(select: str, conditions: Sequence[str], lists: Mapping[str, Sequence[str] | None]) -> Iterator[str]:
+    """`select WHERE conditions AND field IN (…) … ORDER BY Id`: one statement per combination of the
+    lists' batches, each list given an equal share of what `QUERY_BYTES` leaves. A list that is None
+    asks for no condition; one that is empty asks for nothing, so no statement is made."""
+    asked = {field: values for field, values in lists.items() if values is not None}
+    frame = " AND ".join([*conditions, *(f"{field} IN ()" for field in asked)])
+    room = (QUERY_BYTES - _encoded(f"{select} WHERE {frame} ORDER BY Id")) // max(len(asked), 1)
+    batched = [[soql_in(field, batch) for batch in _in_batches(values, room)] for field, values in asked.items()]
+    for in_lists in product(*batched):
+        where = " AND ".join([*conditions, *in_lists])
+        yield f"{select}{f' WHERE {where}' if where else ''} ORDER BY Id"
 
 
 # --- the adapter -----------------------------------------------------------------------------
@@ -286,6 +327,7 @@ class SalesforceAdapter:
         self._price_books: dict[str | None, str] = {}  # price book name (None = standard) → Id
         self._entries: dict[tuple[str, str], dict[str | None, str]] = {}  # (book, SKU) → currency → entry
         self._loaded_books: set[str] = set()  # price books whose every entry is in `_entries`
+        self._contacts_seen: frozenset[str] = frozenset()  # linked contacts the last account check read
         self.connection = SalesforceConnection(
             sf, sf.secrets(environ), http_session(sf, session), retry or RetryPolicy(max_retries=sf.max_retries)
         )
@@ -302,63 +344,93 @@ class SalesforceAdapter:
         customer_ids: Sequence[str] | None = None,
         since: datetime | None = None,
         include_activated: bool = False,
+        numbers: Sequence[str] | None = None,
     ) -> FetchResult:
-        """Orders with their lines and customer in one paged SOQL query per id batch."""
+        """Orders with their lines and customer: one paged SOQL query per batch of ids, and per kind
+        of change (`_changed_since`) when `since` is given; an order found twice is kept once."""
         customer_field = self._table(MappedObject.ORDER)["customer"]
-        problems = [
-            RecordProblem(SF, value, field_name, "not a Salesforce record id")
+        problems = {
+            value: RecordProblem(SF, value, field_name, "not a Salesforce record id")
             for field_name, values in (("Id", ids), (customer_field, customer_ids))
             for value in values or ()
             if not is_record_id(value)
-        ]
+        }
         statuses = ("Draft", "Activated") if include_activated else ("Draft",)
-        base = [soql_in("StatusCode", statuses)]
-        if since is not None:
-            base.append(f"SystemModstamp >= {soql_datetime(since)}")
-        filters = [self._id_filters("Id", ids), self._id_filters(customer_field, customer_ids)]
-        orders: list[DraftOrder] = []
-        select = ", ".join(order_fields(self._mapping))
-        for combination in product(*filters):
-            where = " AND ".join([*base, *(f for f in combination if f)])
-            for record in self.connection.query(f"SELECT {select} FROM Order WHERE {where} ORDER BY Id"):
-                try:
-                    orders.append(order_from_wire(record, self._mapping))
-                except WireError as exc:
-                    problems.append(RecordProblem(SF, str(record.get("Id")), exc.field, exc.message))
-        return FetchResult(orders=orders, problems=problems)
+        select = f"SELECT {', '.join(order_fields(self._mapping))} FROM Order"
+        lists = {"Id": _short_ids(ids), customer_field: _short_ids(customer_ids), "OrderNumber": numbers}
+        orders: dict[str, DraftOrder] = {}
+        for change in self._changed_since(since):
+            for soql in _statements(select, [soql_in("StatusCode", statuses), *change], lists):
+                for record in self.connection.query(soql):
+                    record_id = str(record.get("Id"))
+                    if record_id in orders or record_id in problems:
+                        continue
+                    try:
+                        orders[record_id] = order_from_wire(record, self._mapping)
+                    except WireError as exc:
+                        problems[record_id] = RecordProblem(SF, record_id, exc.field, exc.message)
+        return FetchResult(orders=list(orders.values()), problems=list(problems.values()))
 
     @staticmethod
-    def _id_filters(field_name: str, values: Sequence[str] | None) -> list[str | None]:
-        """`IN` conditions on record ids in batches; no condition at all when no ids were asked for."""
-        if values is None:
-            return [None]
-        return [soql_in(field_name, batch) for batch in _in_batches(v for v in values if is_record_id(v))]
+    def _changed_since(since: datetime | None) -> list[list[str]]:
+        """The change conditions, one query each: none without `since`; with it, Orders whose own stamp
+        moved and Orders with an order product whose stamp moved, from `read_from(since)`.
+
+        Editing an order product field that feeds no roll-up (dates, description, custom fields)
+        leaves its Order's `SystemModstamp` alone, so the Order's stamp alone would miss it; and
+        Salesforce refuses a semi-join under OR ("Semi join sub-selects are not allowed with the
+        'OR' operator"), so the two are two queries, whatever the size of the org.
+        """
+        if since is None:
+            return [[]]
+        moment = soql_datetime(read_from(since))
+        return [[f"SystemModstamp >= {moment}"],
+                [f"Id IN (SELECT OrderId FROM OrderItem WHERE SystemModstamp >= {moment})"]]
 
     def fetch_customers(self, ids: Sequence[str] | None = None) -> list[Customer]:
         select = f"SELECT {', '.join(customer_fields(self._mapping))} FROM Account"
-        queries = [f"{select}{f' WHERE {where}' if where else ''} ORDER BY Id" for where in self._id_filters("Id", ids)]
-        return [customer_from_wire(record, self._mapping) for soql in queries for record in self.connection.query(soql)]
+        return [
+            customer_from_wire(record, self._mapping)
+            for soql in _statements(select, [], {"Id": _short_ids(ids)})
+            for record in self.connection.query(soql)
+        ]
 
     def existing_customer_ids(self, ids: Sequence[str]) -> frozenset[str]:
-        """Which of these Account ids exist: `SELECT Id FROM Account WHERE Id IN (…)`, in batches."""
-        return self._existing_ids("Account", ACCOUNT_KEY_PREFIX, ids)
+        """Which of these Account ids exist: `SELECT Id … FROM Account WHERE Id IN (…)`, in batches.
+
+        Each Account's contacts linked to Nue come back in the same query (a child subquery) and
+        answer the `existing_contact_ids` that follows: a plan asks about its orders' bill-to
+        contacts right after their accounts, and those are nearly always the accounts' own
+        linked contacts — one query saved per batch, and nothing read that the plan does not use.
+        """
+        link = self._table(MappedObject.CONTACT)["links.nue_id"]
+        contacts = f"(SELECT Id FROM {CONTACTS_RELATIONSHIP} WHERE {link} != null)"
+        found = self._existing("Account", ACCOUNT_KEY_PREFIX, ids, f"Id, {contacts}")
+        self._contacts_seen = frozenset(
+            row["Id"] for record in found.values() for row in child_records(record, CONTACTS_RELATIONSHIP)
+        )
+        return frozenset(found)
 
     def existing_contact_ids(self, ids: Sequence[str]) -> frozenset[str]:
-        """Which of these Contact ids exist, asked like `existing_customer_ids`."""
-        return self._existing_ids("Contact", CONTACT_KEY_PREFIX, ids)
+        """Which of these Contact ids exist: those the last `existing_customer_ids` read (once), and
+        the others asked like it."""
+        seen, self._contacts_seen = self._contacts_seen, frozenset()
+        known = frozenset(given for given in ids if case_safe_id(given) in seen)
+        return known | frozenset(self._existing("Contact", CONTACT_KEY_PREFIX, [i for i in ids if i not in known]))
 
-    def _existing_ids(self, sobject: str, key_prefix: str, ids: Sequence[str]) -> frozenset[str]:
-        """The ids (as given) of records of `sobject` here. An id not shaped like one (wrong key
+    def _existing(self, sobject: str, key_prefix: str, ids: Sequence[str], select: str = "Id") -> dict[str, Any]:
+        """The records of `sobject` here, by the ids as given. An id not shaped like one (wrong key
         prefix, bad case-safe suffix) does not exist and is not sent: Salesforce would refuse
         the whole query for it. A deleted record (in the recycle bin) does not exist either."""
         safe = {given: case_safe_id(given) for given in ids}
         wanted = {given: full for given, full in safe.items() if full and full.startswith(key_prefix)}
+        asked = sorted({full[:15] for full in wanted.values()})
         found = {
-            record["Id"]
-            for batch in _in_batches(sorted(set(wanted.values())))
-            for record in self.connection.query(f"SELECT Id FROM {sobject} WHERE {soql_in('Id', batch)}")
+            record["Id"]: record
+            for soql in _statements(f"SELECT {select} FROM {sobject}", [], {"Id": asked})
+            for record in self.connection.query(soql)
         }
-        return frozenset(given for given, full in wanted.items() if full in found)
+        return {given: found[full] for given, full in wanted.items() if full in found}
 
     def price_book_entries(
         self, skus: Iterable[str], *, price_book: str | None = None, currency: str | None = None
@@ -380,14 +452,17 @@ class SalesforceAdapter:
         return is_record_id(customer_id) and customer_id.startswith(ACCOUNT_KEY_PREFIX)
 
     def product_codes(self) -> frozenset[str]:
-        """SKUs with an active entry in the standard price book: one query per run, which also fills
-        the entry cache that writes use."""
-        book = self._price_book_ids([None]).get(None)
-        if book is None:
-            return frozenset()
+        """SKUs with an active entry in the standard price book: one query per run, which finds the
+        book through its entries (`Pricebook2.IsStandard`) and fills the entry cache writes use."""
+        book = self._price_books.get(None)
         if book not in self._loaded_books:
-            self._remember_entries(f"Pricebook2Id = {soql_quote(book)}")
-            self._loaded_books.add(book)
+            where = f"Pricebook2Id = {soql_quote(book)}" if book else "Pricebook2.IsStandard = true"
+            for held in self._remember_entries(where):
+                self._price_books.setdefault(None, held)
+            book = self._price_books.get(None)
+        if book is None:
+            return frozenset()  # the standard book has no active entry (or the org no standard book)
+        self._loaded_books.add(book)
         return frozenset(sku for (held, sku), entries in self._entries.items() if held == book and entries)
 
     def price_tag_codes(self) -> frozenset[str] | None:
@@ -428,14 +503,18 @@ class SalesforceAdapter:
         for pair in missing:
             self._entries.setdefault(pair, {})
 
-    def _remember_entries(self, where: str) -> None:
+    def _remember_entries(self, where: str) -> set[str]:
+        """Cache the active entries `where` selects; returns the price books they belong to."""
         soql = (
             "SELECT Id, Pricebook2Id, CurrencyIsoCode, Product2.ProductCode FROM PricebookEntry "
             f"WHERE IsActive = true AND {where}"
         )
+        books: set[str] = set()
         for record in self.connection.query(soql):
             key = (record["Pricebook2Id"], record["Product2"]["ProductCode"])
             self._entries.setdefault(key, {})[record.get("CurrencyIsoCode")] = record["Id"]
+            books.add(record["Pricebook2Id"])
+        return books
 
     def _entry_for(self, book: str, sku: str, currency: str | None) -> str | None:
         by_currency = self._entries.get((book, sku), {})
@@ -446,22 +525,33 @@ class SalesforceAdapter:
     # --- writes ---
 
     def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
-        """Create or update orders, then their lines, keyed by the sender's ids (Collections upsert).
+        """Create or update orders, then their lines, keyed by the sender's Nue ids.
+
+        An order the caller links to no Salesforce Order (a plan's `create`: the run read none) is
+        inserted (Collections create) without first asking whether one exists — the look-up would
+        cost a query per ~300 orders and find nothing. It is safe because the Nue id field is a
+        unique External ID (`nuesync doctor` checks it): an Order already carrying the id — left
+        unlinked by a run that died between writing it and linking back in Nue, or missed by the
+        run's draft read because it was activated since — makes Salesforce refuse the insert with
+        `DUPLICATE_VALUE`, touching nothing. Only those orders are then looked up and written as
+        updates, or refused as no longer drafts. An upsert keyed by the id would be wrong there: it
+        would overwrite that Order, activated or not, and send it the draft status. Orders the
+        caller does link are looked up first (one query per batch), as an update needs to know
+        which lines the org holds: `OrderId` and `PricebookEntryId` may only be sent when a line is
+        created, and every line of an order just inserted is new.
 
         A line that fails marks its order failed, saying the header was written but that line
         was not. When the run has to stop (API budget spent, Salesforce gone), the raised error
         carries every order's outcome so far (`partial_results`).
         """
-        writes = [_OrderWrite(order, order.links.nue_id or "") for order in orders]
+        writes = [_OrderWrite(order, order.links.nue_id or "", new=not order.links.salesforce_id) for order in orders]
         try:
-            existing = self._existing_orders([write.key for write in writes if write.key])
-            for write in writes:
-                write.existing = existing.get(write.key)
-                problem = next((p for check in PRECHECKS if (p := check(write))), None)
-                if problem:
-                    write.fail(*problem)
-            self._resolve_price_entries([write for write in writes if write.active])
+            self._prepare(writes)
             self._write_headers([write for write in writes if write.active])
+            clashed = [write for write in writes if write.clashed]
+            if clashed:
+                self._prepare(clashed)
+                self._write_headers([write for write in clashed if write.active])
             self._write_lines([write for write in writes if write.active])
         except NuesyncError as exc:
             for write in writes:
@@ -470,6 +560,16 @@ class SalesforceAdapter:
             raise
         return [write.result() for write in writes]
 
+    def _prepare(self, writes: Sequence[_OrderWrite]) -> None:
+        """What the org holds for the orders not new, the checks before any write, and the prices."""
+        existing = self._existing_orders([write.key for write in writes if write.key and not write.new])
+        for write in writes:
+            write.existing, write.clashed = existing.get(write.key), False
+            problem = next((p for check in PRECHECKS if (p := check(write))), None)
+            if problem:
+                write.fail(*problem)
+        self._resolve_price_entries([write for write in writes if write.active])
+
     def _existing_orders(self, keys: Sequence[str]) -> dict[str, _Existing]:
         """The org's orders (and their lines) already keyed by these sender ids: one query per batch."""
         order_key = self._table(MappedObject.ORDER)["links.nue_id"]
@@ -477,8 +577,8 @@ class SalesforceAdapter:
         lines = f"(SELECT Id, {line_key}, {PRODUCT_CODE_PATH} FROM {LINES_RELATIONSHIP})"
         select = f"SELECT Id, StatusCode, Pricebook2Id, {order_key}, {lines} FROM Order"
         found: dict[str, _Existing] = {}
-        for batch in _in_batches(keys):
-            for record in self.connection.query(f"{select} WHERE {soql_in(order_key, batch)}"):
+        for soql in _statements(select, [], {order_key: keys}):
+            for record in self.connection.query(soql):
                 held = {row[line_key]: (row["Id"], product_code(row)) for row in child_records(record) if row[line_key]}
                 found[record[order_key]] = _Existing(record["Id"], record["StatusCode"], record["Pricebook2Id"], held)
         return found
@@ -507,23 +607,43 @@ class SalesforceAdapter:
         return self._entry_for(str(write.price_book_id), str(line.product_sku), write.order.currency)
 
     def _write_headers(self, writes: Sequence[_OrderWrite]) -> None:
-        """Order headers; a new order gets the draft status and its price book (both create-time only)."""
+        """Order headers: new orders inserted, the others upserted by their Nue id (see `upsert_orders`)."""
+        new = [write for write in writes if write.new]
+        known = [write for write in writes if not write.new]
+        inserted = self.connection.write_collection("POST", "composite/sobjects", [self._header(w) for w in new])
+        self._take_inserts(new, inserted)
         order_key = self._table(MappedObject.ORDER)["links.nue_id"]
-        records = []
-        for write in writes:
-            record: dict[str, Any] = {"attributes": {"type": "Order"}, **order_to_wire(write.order, self._mapping)}
-            if write.existing is None:
-                record["Status"] = self._settings.sync.draft_status
-            if not write.held_price_book:
-                record["Pricebook2Id"] = write.price_book_id
-            records.append(record)
-        results = self.connection.write_collection("PATCH", f"composite/sobjects/Order/{order_key}", records)
-        for write, result in zip(writes, results, strict=True):
+        path = f"composite/sobjects/Order/{order_key}"
+        upserted = self.connection.write_collection("PATCH", path, [self._header(w) for w in known])
+        for write, result in zip(known, upserted, strict=True):
             if result.get("success"):
                 write.header_written(result["id"], bool(result.get("created")))
             else:
-                error = record_error(result)
-                write.fail(str(error.get("statusCode")), f"order not written: {describe_error(error)}")
+                write.fail(*_header_failure(result))
+
+    def _header(self, write: _OrderWrite) -> dict[str, Any]:
+        """An order header; a new order gets the draft status and its price book (both create-time only)."""
+        record: dict[str, Any] = {"attributes": {"type": "Order"}, **order_to_wire(write.order, self._mapping)}
+        if write.existing is None:
+            record["Status"] = self._settings.sync.draft_status
+        if not write.held_price_book:
+            record["Pricebook2Id"] = write.price_book_id
+        return record
+
+    @staticmethod
+    def _take_inserts(writes: Sequence[_OrderWrite], results: Iterable[Mapping[str, Any]]) -> None:
+        """Inserted headers are written; those refused because an Order holds their Nue id clash, and
+        so do those a run of such refusals left unsent (the batch stops after identical failures)."""
+        last_code = None
+        for write, result in zip(writes, results, strict=True):
+            code = record_error(result).get("statusCode")
+            if result.get("success"):
+                write.header_written(result["id"], created=True)
+            elif code == DUPLICATE_VALUE or (code == STOPPED_EARLY and last_code == DUPLICATE_VALUE):
+                write.clash()
+            else:
+                write.fail(*_header_failure(result))
+            last_code = last_code if code == STOPPED_EARLY else code
 
     def _write_lines(self, writes: Sequence[_OrderWrite]) -> None:
         """Order products; `OrderId` and `PricebookEntryId` only for lines Salesforce does not have yet."""
@@ -577,17 +697,16 @@ class SalesforceAdapter:
             link.line_written(key, result)
         return [link.result() for link in links]
 
-    def activate(self, order_id: str) -> WriteResult:
-        """Activate an order: an update whose only field is `Status`, as Salesforce requires."""
-        if not is_record_id(order_id):
-            message = f"{order_id!r} is not a Salesforce record id"
-            return WriteResult(order_id, Outcome.FAILED, None, "MALFORMED_ID", message)
-        body = dumps({"Status": self._settings.sync.activated_status})
-        response = self.connection.send("PATCH", f"sobjects/Order/{order_id}", body=body)
-        if response.status_code < 300:
-            return WriteResult(order_id, Outcome.UPDATED, order_id)
-        error = response_error(response)
-        return WriteResult(order_id, Outcome.FAILED, order_id, error["statusCode"], describe_error(error))
+    def activate_many(self, order_ids: Sequence[str]) -> list[WriteResult]:
+        """Activate orders with Collections updates (≤ 200 a call) whose only field is `Status`, as
+        Salesforce requires of an activation; one result per id, each record on its own. An id that
+        is not a record id fails without being sent."""
+        status = self._settings.sync.activated_status
+        valid = list(dict.fromkeys(i for i in order_ids if is_record_id(i)))
+        records = [{"attributes": {"type": "Order"}, "id": i, "Status": status} for i in valid]
+        answers = self.connection.write_collection("PATCH", "composite/sobjects", records)
+        by_id = dict(zip(valid, answers, strict=True))
+        return [_activation_result(i, by_id.get(i)) for i in order_ids]
 
     def link_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
         """Write the Nue customer id onto existing Accounts, by Account Id (key: the Account Id)."""
@@ -634,12 +753,43 @@ class SalesforceAdapter:
         raise SalesforceRequestError("Salesforce returned no Organization record for this session",
                                      status=200, error_code=None)
 
+    # --- the Sync Order button (a checkbox on Order that a Flow watches) ---
+
+    def order_flags(self, ids: Sequence[str], field_name: str) -> dict[str, bool]:
+        """A checkbox's value on these Orders, by Id: one query per batch of ids."""
+        found: dict[str, bool] = {}
+        for batch in _in_batches(i for i in ids if is_record_id(i)):
+            for record in self.connection.query(f"SELECT Id, {field_name} FROM Order WHERE {soql_in('Id', batch)}"):
+                found[record["Id"]] = bool(record.get(field_name))
+        return found
+
+    def set_order_flag(self, ids: Sequence[str], field_name: str, value: bool) -> list[WriteResult]:
+        """Set a checkbox on these Orders by Id (Collections, ≤ 200 per call); one result per id."""
+        records = [{"attributes": {"type": "Order"}, "id": i, field_name: value} for i in ids]
+        answers = self.connection.write_collection("PATCH", "composite/sobjects", records)
+        return [_upsert_result(i, answer) for i, answer in zip(ids, answers, strict=True)]
+
     def api_usage(self) -> ApiUsage | None:
         return self.connection.usage
 
     def close(self) -> None:
         if self._owns_session:
             self.connection.http.close()
+
+
+def _activation_result(order_id: str, answer: Mapping[str, Any] | None) -> WriteResult:
+    if answer is None:
+        message = f"{order_id!r} is not a Salesforce record id"
+        return WriteResult(order_id, Outcome.FAILED, None, "MALFORMED_ID", message)
+    if answer.get("success"):
+        return WriteResult(order_id, Outcome.UPDATED, order_id)
+    error = record_error(answer)
+    return WriteResult(order_id, Outcome.FAILED, order_id, error.get("statusCode"), describe_error(error))
+
+
+def _header_failure(result: Mapping[str, Any]) -> tuple[str, str]:
+    error = record_error(result)
+    return str(error.get("statusCode")), f"order not written: {describe_error(error)}"
 
 
 def _upsert_result(key: str, answer: Mapping[str, Any]) -> WriteResult:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
+import tomli_w
 
 from nuesync.activate import complete_activations
 from nuesync.errors import ExitCode
@@ -12,8 +16,9 @@ from nuesync.reconcile import reconcile
 from nuesync.sandbox import story
 from nuesync.sync import RunOptions, SyncRun
 from tests.e2e.conftest import World
+from tests.e2e.test_volume import linked_world, seed_nue_carts
 
-SF_ACTIVATE = "PATCH sobjects/Order/{id}"
+SF_ACTIVATE = "PATCH composite/sobjects"  # Collections updates of Status alone
 
 
 def nue_order(world: World, name: str) -> dict:
@@ -252,3 +257,45 @@ def test_a_failed_sync_first_activates_nothing(demo: World) -> None:
     assert "the sync before activation failed" in result(failed)["message"]
     assert "Region is required" in result(failed)["message"]
     assert states(demo, story.DIVERGED) == ("Draft", "Draft")
+
+
+# --- at volume: one batch per system and step ----------------------------------------------------------
+
+
+def pulled_carts(world: World, count: int) -> list[str]:
+    """`count` Nue carts pulled into Salesforce: linked pairs, in sync, created in Nue."""
+    order_ids = seed_nue_carts(world.sandbox, count)
+    assert world.run("pull", "--yes").code == ExitCode.OK
+    quiet(world)
+    return order_ids
+
+
+def test_many_orders_are_activated_in_one_batch_per_system(tmp_path: Path) -> None:
+    with linked_world(tmp_path) as world:
+        order_ids = pulled_carts(world, 250)
+
+        done = world.run("--json", "activate", "--yes", *order_ids)
+
+        assert done.code == ExitCode.OK, done.stderr
+        assert {o["result"] for o in done.json()["result"]["orders"]} == {"activated"}
+        # Nue first (the origin), one request per order through the pool; then Salesforce, 200 a call.
+        # Reads: the named orders, their counterparts, and the verification of both.
+        assert world.sandbox.nue.counters == {"POST /orders/{id}": 250, "POST /async/graphql": 2}
+        assert world.sandbox.salesforce.counters == {"GET query": 3, SF_ACTIVATE: 2}
+        assert {row["StatusCode"] for row in world.sandbox.salesforce.records("Order")} == {"Activated"}
+
+
+def test_a_nue_order_number_is_looked_up_by_itself_not_by_reading_every_order(tmp_path: Path) -> None:
+    with linked_world(tmp_path) as world:
+        document = tomllib.loads(world.config.read_text())
+        document["nue"]["page_size"] = 5  # reading every draft would take many pages
+        world.config.write_text(tomli_w.dumps(document))
+        order_id = pulled_carts(world, 30)[7]
+        number = world.sandbox.nue.get_order(order_id)["orderNumber"]
+
+        done = world.run("--json", "activate", "--yes", number)
+
+        assert done.code == ExitCode.OK, done.stderr
+        assert result(done)["nue"]["id"] == order_id
+        # the argument as an id, then as a number, then the order with its counterpart, then the verification
+        assert world.sandbox.nue.counters["POST /async/graphql"] == 4

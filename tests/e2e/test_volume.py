@@ -27,6 +27,7 @@ from nuesync.sandbox.pair import RunningSandbox, running_sandbox
 from tests.e2e.conftest import World
 
 COLLECTION_SIZE = 200  # records per sObject Collections call
+QUERY_PAGE = 2000  # records per query page, child rows included
 LINES_PER_ORDER = 3  # what both emulators' synthetic seeds put on each draft
 
 # --- scenarios ---------------------------------------------------------------------------------
@@ -106,11 +107,9 @@ def results(document: dict[str, Any]) -> Counter[str]:
     return Counter(order["result"] for order in document["result"]["orders"])
 
 
-def salesforce_budget(orders: int) -> int:
-    """Salesforce requests a sync run of `orders` may make: the brief's 40 (reads and verification
-    included) for 1,000 carts, scaled down for smaller runs — a fixed 10 for the reads every run
-    makes, plus 3 per 100 orders for the batched writes and id-batched reads that grow with them."""
-    return 10 + math.ceil(3 * orders / 100)
+def query_pages(records: int) -> int:
+    """The fewest query pages that read `records` records, child rows included (at least one query)."""
+    return max(1, math.ceil(records / QUERY_PAGE))
 
 
 @pytest.fixture
@@ -136,11 +135,14 @@ def test_pulling_carts_batches_salesforce_writes_within_budget_and_a_rerun_write
 
     assert result.code == ExitCode.OK, result.stderr
     assert results(result.json()) == {"created": CARTS}
-    assert salesforce.counters["PATCH composite/sobjects/Order/Nue_Order_Id__c"] == collection_calls(CARTS)
     lines = CARTS * LINES_PER_ORDER
-    assert salesforce.counters["PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c"] == collection_calls(lines)
-    assert salesforce.write_count() == collection_calls(CARTS) + collection_calls(lines)
-    assert salesforce.request_count() <= salesforce_budget(CARTS)
+    assert salesforce.counters == {
+        # the org id, the drafts, the standard book's entries, the accounts (their linked contacts with
+        # them), and the verification; no order is looked up before it is inserted
+        "GET query": 3 + query_pages(CARTS + lines) + 1,
+        "POST composite/sobjects": collection_calls(CARTS),
+        "PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c": collection_calls(lines),
+    }
     assert nue.write_count() == nue.counters["PATCH /orders/{id}"] == CARTS  # a link-back each: Nue has no bulk write
 
     reset_counters(world)
@@ -149,7 +151,9 @@ def test_pulling_carts_batches_salesforce_writes_within_budget_and_a_rerun_write
     assert again.code == ExitCode.OK
     assert results(again.json()) == {"skipped": CARTS}
     assert world.writes() == 0
-    assert salesforce.request_count() <= 4
+    # the org id and the drafts: no catalogue, no customers, no settings when nothing is to be written
+    assert salesforce.counters == {"GET query": 1 + query_pages(CARTS + lines)}
+    assert nue.counters == {"POST /async/graphql": 1}
 
 
 def test_pushing_drafts_writes_each_once_to_nue_links_back_in_batches_and_a_rerun_writes_nothing(
@@ -163,10 +167,13 @@ def test_pushing_drafts_writes_each_once_to_nue_links_back_in_batches_and_a_reru
     assert result.code == ExitCode.OK, result.stderr
     assert results(result.json()) == {"created": DRAFTS}
     assert nue.write_count() == nue.counters["POST /orders"] == DRAFTS
-    assert nue.counters["POST /async/graphql"] <= 7  # reads, the catalogue, and the customers the plan checks
+    # the drafts, products, price tags, customers, contacts, the orders already linked, the verification
+    assert nue.counters["POST /async/graphql"] == 7
     lines = DRAFTS * LINES_PER_ORDER
-    assert salesforce.write_count() == collection_calls(DRAFTS) + collection_calls(lines)
-    assert salesforce.request_count() <= salesforce_budget(DRAFTS)
+    assert salesforce.counters == {
+        "GET query": 1 + 2 * query_pages(DRAFTS + lines),  # the org id, the drafts, the verification
+        "PATCH composite/sobjects": collection_calls(DRAFTS) + collection_calls(lines),  # the links back
+    }
 
     reset_counters(world)
     again = world.run("--json", "push", "--yes")
@@ -174,6 +181,8 @@ def test_pushing_drafts_writes_each_once_to_nue_links_back_in_batches_and_a_reru
     assert again.code == ExitCode.OK
     assert results(again.json()) == {"skipped": DRAFTS}
     assert world.writes() == 0
+    assert salesforce.counters == {"GET query": 1 + query_pages(DRAFTS + lines)}
+    assert nue.counters == {"POST /async/graphql": 1}
 
 
 def test_diff_reads_each_side_in_a_handful_of_requests(world: World) -> None:

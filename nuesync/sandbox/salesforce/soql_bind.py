@@ -4,7 +4,8 @@ Names resolve case-insensitively to API names; unknown names and wrongly typed f
 fail with the codes and messages Salesforce uses (INVALID_TYPE, INVALID_FIELD,
 INVALID_QUERY_FILTER_OPERATOR). Filters compile to closures over stored rows: SOQL string
 comparisons ignore case, `!=` and NOT IN keep null values, and date literals such as TODAY or
-LAST_N_DAYS:n are day ranges.
+LAST_N_DAYS:n are day ranges. A semi-join or anti-join may not sit under OR (MALFORMED_QUERY,
+"Semi join sub-selects are not allowed with the 'OR' operator"), as Salesforce refuses it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from nuesync.sandbox.salesforce import soql_parser as ast
-from nuesync.sandbox.salesforce.errors import ApiError
+from nuesync.sandbox.salesforce.errors import ApiError, malformed_query
 from nuesync.sandbox.salesforce.ids import normalize_id
 from nuesync.sandbox.salesforce.schema import ID_TYPES, NUMBER_TYPES, TEXT_TYPES, Field, SObjectType
 from nuesync.sandbox.salesforce.store import Row, Store
@@ -130,6 +131,8 @@ class Binder:
     def predicate(self, otype: SObjectType, node: Any, semi_join: Callable[[ast.Query, SObjectType], set[str]]) \
             -> Predicate:
         if isinstance(node, ast.BoolOp):
+            if node.op == "OR":
+                self._refuse_semi_join_under_or(node)
             parts = [self.predicate(otype, item, semi_join) for item in node.items]
             if node.op == "AND":
                 return lambda row: all(p(row) for p in parts)
@@ -149,6 +152,14 @@ class Binder:
             wanted = [self.value(bound, literal) for literal in node.values]
             return _membership(bound.get, wanted, node.negated, bound.field.type in TEXT_TYPES)
         return self._semi_join(otype, bound, node, semi_join)
+
+    def _refuse_semi_join_under_or(self, node: Any) -> None:
+        """Salesforce answers a semi-join (or anti-join) anywhere under OR with MALFORMED_QUERY."""
+        if isinstance(node, ast.SemiJoin):
+            raise malformed_query(ast.locate(self.text, node.field.pos,
+                                             "Semi join sub-selects are not allowed with the 'OR' operator"))
+        for child in _operands(node):
+            self._refuse_semi_join_under_or(child)
 
     def _semi_join(self, otype: SObjectType, bound: BoundPath, node: ast.SemiJoin,
                    semi_join: Callable[[ast.Query, SObjectType], set[str]]) -> Predicate:
@@ -271,6 +282,12 @@ class Binder:
                 rows.sort(key=sort_key, reverse=key.descending)
 
         return sort
+
+
+def _operands(node: Any) -> list[Any]:
+    if isinstance(node, ast.BoolOp):
+        return node.items
+    return [node.expr] if isinstance(node, ast.Not) else []
 
 
 def _membership(getter: Getter, wanted: list[Any], negated: bool, fold: bool) -> Predicate:

@@ -9,17 +9,18 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from nue_scenarios import NUE_KEY_ENV, rep_created_order, with_contact
 
-from nuesync.adapters.base import Outcome
+from nuesync.adapters.base import SINCE_OVERLAP, Outcome
 from nuesync.adapters.nue import NueAdapter
 from nuesync.errors import AuthenticationError
 from nuesync.model import Customer, DraftOrder, Links, PricingDimension, Status, System, synced_content
 from nuesync.sandbox.nue import NueSandbox
+from nuesync.sandbox.nue.store import Clock
 
 GRAPHQL = "POST /async/graphql"
 
@@ -84,16 +85,58 @@ def test_filters_by_id_customer_and_status(nue: NueSandbox, adapter: NueAdapter)
     assert adapter.fetch_orders(ids=[]).orders == []
 
 
-def test_changed_since_returns_only_later_changes(nue: NueSandbox, adapter: NueAdapter) -> None:
-    ids = nue.seed_synthetic(4, lines_per_order=1)
-    watermark = max(o.last_modified for o in adapter.fetch_orders().orders if o.last_modified) + timedelta(
-        milliseconds=1
-    )
-    nue.update_order(ids[2], {"description": "changed in the portal"})
+class MovableClock:
+    """The tenant's clock, set by the test (`lastModifiedDate` comes from it)."""
 
-    changed = adapter.fetch_orders(since=watermark).orders
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
-    assert [(o.links.nue_id, o.description) for o in changed] == [(ids[2], "changed in the portal")]
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def edit_product_alone(nue: NueSandbox, order_id: str, quantity: int) -> None:
+    """An order product changed on its own record: only the product's `lastModifiedDate` moves (Nue
+    does not document that such an edit re-stamps the order)."""
+    with nue.store.lock:
+        line = nue.store.lines[nue.store.order_lines[order_id][0]]
+        line.update(quantity=Decimal(quantity), lastModifiedDate=nue.store.now())
+
+
+def test_changed_since_returns_header_and_product_changes_from_a_little_before_the_mark(
+    nue: NueSandbox, adapter: NueAdapter
+) -> None:
+    clock = MovableClock()
+    nue.store.clock = Clock(clock)
+    untouched, header, product, just_before = nue.seed_synthetic(4, lines_per_order=2)
+    since = clock.now + timedelta(hours=1)
+    clock.now = since - SINCE_OVERLAP + timedelta(seconds=30)  # the tenant's clock a little behind nuesync's
+    nue.update_order(just_before, {"description": "saved just before the mark"})
+    clock.now = since + timedelta(minutes=5)
+    nue.update_order(header, {"description": "changed in the portal"})
+    edit_product_alone(nue, product, 42)
+    nue.reset_counters()
+
+    changed = {o.links.nue_id: o for o in adapter.fetch_orders(since=since).orders}
+
+    assert set(changed) == {header, product, just_before}
+    assert changed[product].last_modified is not None and changed[product].last_modified < since  # only its line knew
+    assert nue.counters == Counter({GRAPHQL: 1})  # one query, whatever the tenant holds
+    assert untouched not in changed
+
+
+def test_orders_are_read_by_their_numbers_in_one_query(nue: NueSandbox, adapter: NueAdapter) -> None:
+    first, second, third = nue.seed_synthetic(3, lines_per_order=1)
+    nue.activate_order(third)
+    numbers = {order["id"]: order["orderNumber"] for order in nue.orders()}
+    nue.reset_counters()
+
+    found = adapter.fetch_orders(numbers=[numbers[first], numbers[third], "O-99999999"], include_activated=True)
+
+    assert {o.links.nue_id: o.order_number for o in found.orders} == {first: numbers[first], third: numbers[third]}
+    assert nue.counters == Counter({GRAPHQL: 1})
+    assert adapter.fetch_orders(numbers=[]).orders == []
+    assert second not in {o.links.nue_id for o in found.orders}
 
 
 def test_customers_one_order_and_the_sync_setting(nue: NueSandbox, adapter: NueAdapter) -> None:
@@ -293,14 +336,18 @@ def test_links_and_origin_are_written_onto_pulled_orders(nue: NueSandbox, adapte
 
 
 def test_activation_and_its_repeat(nue: NueSandbox, adapter: NueAdapter) -> None:
-    [order_id] = nue.seed_synthetic(1, lines_per_order=1)
+    order_ids = nue.seed_synthetic(12, lines_per_order=1)
+    nue.reset_counters()
 
-    first, second, missing = adapter.activate(order_id), adapter.activate(order_id), adapter.activate("no-such-id")
+    first = adapter.activate_many(order_ids)
+    second, missing = adapter.activate_many([order_ids[0], "no-such-id"])
 
-    assert (first.outcome, first.record_id) == (Outcome.UPDATED, order_id)
-    assert nue.get_order(order_id)["status"] == "Activated"
+    assert [(r.key, r.outcome, r.record_id) for r in first] == [(i, Outcome.UPDATED, i) for i in order_ids]
+    assert {nue.get_order(i)["status"] for i in order_ids} == {"Activated"}
     assert second.outcome is Outcome.UNCHANGED
     assert (missing.outcome, missing.error_code) == (Outcome.FAILED, "NOT_FOUND")
+    # one request per order (no bulk activation), and one read for the two Nue refused
+    assert nue.counters == Counter({"POST /orders/{id}": 14, GRAPHQL: 1})
 
 
 def test_customers_are_created_in_batches_and_updated_by_link(nue: NueSandbox, adapter: NueAdapter) -> None:

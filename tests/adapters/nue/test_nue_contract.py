@@ -78,8 +78,8 @@ def test_activation_then_links_on_the_activated_order(contract_adapter: NueAdapt
     [created] = contract_adapter.upsert_orders([rep_created_order("801ACT", customer_nue_id=customer, lines=1)])
     order_id = created.record_id or ""
 
-    activated = contract_adapter.activate(order_id)
-    again = contract_adapter.activate(order_id)
+    [activated] = contract_adapter.activate_many([order_id])
+    [again] = contract_adapter.activate_many([order_id])
     [read] = contract_adapter.fetch_orders(ids=[order_id], include_activated=True).orders
     relinked = read.model_copy(update={"links": Links(nue_id=order_id, salesforce_id="801ACT-RELINKED")})
     [links] = contract_adapter.set_links([relinked])

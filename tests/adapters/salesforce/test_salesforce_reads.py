@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from decimal import Decimal
+from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 
-from nuesync.adapters.salesforce import SalesforceAdapter, SalesforceSchemaError
+from nuesync.adapters.base import SINCE_OVERLAP
+from nuesync.adapters.salesforce import QUERY_BYTES, SalesforceAdapter, SalesforceConnection, SalesforceSchemaError
 from nuesync.errors import ExitCode
 from nuesync.model import Status, System
 from tests.adapters.salesforce.sf_support import Clock, Org
@@ -138,6 +142,94 @@ def test_fetch_since_returns_orders_changed_at_or_after_the_moment(
     assert first != second
 
 
+def test_fetch_since_finds_orders_whose_only_change_is_a_line(
+    adapter_for: Callable[..., SalesforceAdapter], new_org_for: Callable[..., Org]
+) -> None:
+    clock = Clock()
+    org = new_org_for(clock=clock)
+    untouched, line_edited, header_edited, quantity_edited = org.sandbox.seed_synthetic(4)
+    since = clock.advance(hours=1)
+    items = {row["OrderId"]: row["Id"] for row in org.sandbox.records("OrderItem")}
+    org.sandbox.update("OrderItem", items[line_edited], {"ServiceDate": "2026-12-01"})  # feeds no roll-up
+    org.sandbox.update("OrderItem", items[quantity_edited], {"Quantity": 99})  # moves its Order's stamp too
+    org.sandbox.update("Order", header_edited, {"Description": "changed after the last sync"})
+    adapter = adapter_for(org)
+    org.sandbox.reset_counters()
+
+    result = adapter.fetch_orders(since=since)
+
+    assert org.sandbox.get("Order", line_edited)["SystemModstamp"] < since  # only the line knows
+    assert sorted(order.links.salesforce_id for order in result.orders) == sorted(
+        [line_edited, header_edited, quantity_edited])
+    assert untouched not in {order.links.salesforce_id for order in result.orders}
+    assert org.sandbox.counters == {"GET query": 2}  # the orders' own stamps, then their lines': never more
+
+
+def test_fetch_since_reads_again_from_a_little_before_the_mark(
+    adapter_for: Callable[..., SalesforceAdapter], new_org_for: Callable[..., Org]
+) -> None:
+    """A change stamped just before the mark (the API's clock behind nuesync's) is still found."""
+    clock = Clock()
+    org = new_org_for(clock=clock)
+    long_before, just_before, line_just_before = org.sandbox.seed_synthetic(3)
+    since = clock.now + timedelta(hours=1)
+    clock.now = since - SINCE_OVERLAP - timedelta(seconds=30)
+    org.sandbox.update("Order", long_before, {"Description": "before the overlap"})
+    clock.now = since - SINCE_OVERLAP + timedelta(seconds=30)
+    org.sandbox.update("Order", just_before, {"Description": "within the overlap"})
+    item = next(row["Id"] for row in org.sandbox.records("OrderItem") if row["OrderId"] == line_just_before)
+    org.sandbox.update("OrderItem", item, {"Description": "within the overlap"})
+
+    result = adapter_for(org).fetch_orders(since=since)
+
+    assert sorted(order.links.salesforce_id for order in result.orders) == sorted([just_before, line_just_before])
+
+
+def test_fetch_by_order_number_reads_exactly_those_orders(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    first, second, third = org.sandbox.seed_synthetic(3)
+    numbers = [org.sandbox.get("Order", order_id)["OrderNumber"] for order_id in (first, third)]
+    adapter = adapter_for(org)
+    org.sandbox.reset_counters()
+
+    result = adapter.fetch_orders(numbers=[*numbers, "99999999"])
+
+    found = {o.links.salesforce_id: o.order_number for o in result.orders}
+    assert found == dict(zip((first, third), numbers, strict=True))
+    assert second not in found
+    assert org.sandbox.counters == {"GET query": 1}
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SOQL statement the adapter sends, as sent."""
+    sent: list[str] = []
+    query = SalesforceConnection.query
+
+    def recording(self: SalesforceConnection, soql: str) -> Iterator[dict[str, Any]]:
+        sent.append(soql)
+        return query(self, soql)
+
+    monkeypatch.setattr(SalesforceConnection, "query", recording)
+    return sent
+
+
+def test_a_thousand_orders_by_id_take_two_queries_each_within_the_url_budget(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], statements: list[str]
+) -> None:
+    ids = org.sandbox.seed_synthetic(1000, lines_per_order=3)
+    adapter = adapter_for(org)
+    org.sandbox.reset_counters()
+
+    result = adapter.fetch_orders(ids=ids, include_activated=True)
+
+    assert {o.links.salesforce_id for o in result.orders} == set(ids)
+    assert org.sandbox.counters == {"GET query": 2}  # 500 orders and their 1,500 lines: one page each
+    assert all(len(quote_plus(soql)) <= QUERY_BYTES for soql in statements)
+    assert f"'{ids[0][:15]}'" in statements[0]  # ids travel in their 15-character form
+
+
 def test_activated_orders_are_read_only_when_asked(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> None:
     draft, activated = org.sandbox.seed_synthetic(2)
     org.sandbox.update("Order", activated, {"Status": "Activated"})
@@ -257,7 +349,7 @@ def test_product_codes_are_the_standard_books_active_entries_read_once(
 
     assert codes == again == {row["ProductCode"] for row in org.sandbox.records("PricebookEntry")}
     assert set(entries) == {"NUE-SEAT", "NUE-ONBOARD"}
-    assert org.sandbox.request_count() == 2  # the standard price book, then its entries; nothing more
+    assert org.sandbox.request_count() == 1  # the standard book's entries, which name the book; nothing more
     assert adapter.price_tag_codes() is None
 
 
@@ -281,3 +373,22 @@ def test_existing_accounts_and_contacts_are_asked_in_batches_and_malformed_ids_n
     assert adapter.existing_contact_ids([contact, kept, contact[:15]]) == {contact, contact[:15]}
     assert adapter.existing_customer_ids(["garbage"]) == frozenset()
     assert sandbox.counters == {"GET query": 3}
+
+
+def test_the_linked_contacts_of_the_accounts_asked_about_answer_the_contact_check(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter]
+) -> None:
+    sandbox = org.sandbox
+    account = sandbox.insert("Account", {"Name": "Acme"})
+    billing = sandbox.insert("Contact", {"LastName": "Lovelace", "AccountId": account, "Nue_Contact_Id__c": "CON-1"})
+    unlinked = sandbox.insert("Contact", {"LastName": "Babbage", "AccountId": account})
+    other = sandbox.insert("Contact", {"LastName": "Hopper", "AccountId": sandbox.insert("Account", {"Name": "B"}),
+                                       "Nue_Contact_Id__c": "CON-2"})
+    adapter = adapter_for(org)
+    sandbox.reset_counters()
+
+    assert adapter.existing_customer_ids([account]) == {account}
+    assert adapter.existing_contact_ids([billing, billing[:15]]) == {billing, billing[:15]}
+    assert sandbox.counters == {"GET query": 1}  # the contact check cost nothing
+    assert adapter.existing_contact_ids([billing, unlinked, other]) == {billing, unlinked, other}
+    assert sandbox.counters == {"GET query": 2}  # what was read is used once; the rest is asked

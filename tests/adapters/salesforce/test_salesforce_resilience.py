@@ -24,6 +24,7 @@ from tests.adapters.salesforce.sf_support import (
 )
 
 ORDER_UPSERT = "PATCH composite/sobjects/Order/Nue_Order_Id__c"
+ORDER_CREATE = "POST composite/sobjects"
 LINE_UPSERT = "PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c"
 
 
@@ -86,7 +87,7 @@ def test_a_request_that_keeps_timing_out_stops_the_run(
     assert len(waits.seconds) == 1
 
 
-def test_a_locked_row_on_a_single_update_is_retried(
+def test_a_locked_row_on_an_activation_is_sent_again_on_its_own(
     org: Org, adapter_for: Callable[..., SalesforceAdapter], acme: Customer, waits: Waits
 ) -> None:
     adapter = adapter_for(org)
@@ -94,10 +95,10 @@ def test_a_locked_row_on_a_single_update_is_retried(
     org.sandbox.faults.lock_rows(2)
     org.sandbox.reset_counters()
 
-    result = adapter.activate(str(created.record_id))
+    (result,) = adapter.activate_many([str(created.record_id)])
 
     assert result.outcome is Outcome.UPDATED
-    assert org.sandbox.counters == {"PATCH sobjects/Order/{id}": 3}
+    assert org.sandbox.counters == {"PATCH composite/sobjects": 3}
     assert len(waits.seconds) == 2
 
 
@@ -110,7 +111,7 @@ def test_locked_rows_in_a_collection_are_sent_again_and_nothing_is_doubled(
     results = adapter.upsert_orders([nue_cart(n, acme) for n in range(4)])
 
     assert Counter(r.outcome for r in results) == {Outcome.CREATED: 4}
-    assert org.sandbox.counters[ORDER_UPSERT] == 2
+    assert org.sandbox.counters[ORDER_CREATE] == 2
     assert len(org.sandbox.records("Order")) == 4
 
 
@@ -196,7 +197,7 @@ def test_a_limit_hit_mid_upsert_reports_what_was_written(
     adapter = adapter_for(org)
     carts = [nue_cart(n, acme) for n in range(250)]
     adapter.price_book_entries(["NUE-SEAT"])  # warm the price book cache: fewer reads before the writes
-    org.sandbox.api_usage = org.sandbox.app.daily_api_limit - 3  # lookup, entries, the first order call
+    org.sandbox.api_usage = org.sandbox.app.daily_api_limit - 2  # the entries, then the first order call
 
     with pytest.raises(ApiBudgetExhaustedError) as caught:
         adapter.upsert_orders(carts)
@@ -321,12 +322,12 @@ def test_a_500_on_a_collections_write_fails_its_records_and_stops_the_batch_earl
     org: Org, adapter_for: Callable[..., SalesforceAdapter], acme: Customer
 ) -> None:
     adapter = adapter_for(org)
-    org.sandbox.faults.fail_next(1, status=500, endpoint=ORDER_UPSERT)
+    org.sandbox.faults.fail_next(1, status=500, endpoint=ORDER_CREATE)
 
     results = adapter.upsert_orders([nue_cart(n, acme) for n in range(250)])
 
     assert Counter(r.error_code for r in results) == {"UNKNOWN_EXCEPTION": 200, "STOPPED_EARLY": 50}
-    assert org.sandbox.counters[ORDER_UPSERT] == 1
+    assert org.sandbox.counters[ORDER_CREATE] == 1
     assert str(results[200].message).endswith(
         "not sent: the previous 20 writes all failed with UNKNOWN_EXCEPTION (An unexpected error occurred. "
         "Please include this ErrorId if you contact support.); fix that and run again"
@@ -399,10 +400,10 @@ def test_a_session_echoed_in_a_per_record_error_is_masked(waits: Waits) -> None:
     assert result.message == "INVALID_FIELD: bad for ***"
 
 
-def test_a_session_echoed_in_a_refused_single_write_is_masked(waits: Waits) -> None:
+def test_a_session_echoed_in_a_refused_collections_call_is_masked(waits: Waits) -> None:
     adapter = _echoing_adapter(waits, Answer(400, [{"errorCode": "FIELD_INTEGRITY_EXCEPTION", "message": SESSION}]))
 
-    result = adapter.activate("801000000000001AAA")
+    (result,) = adapter.activate_many(["801000000000001AAA"])
 
     assert (result.error_code, result.message) == ("FIELD_INTEGRITY_EXCEPTION", "FIELD_INTEGRITY_EXCEPTION: ***")
 

@@ -8,13 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from nuesync.adapters.base import Outcome
+from nuesync.adapters.base import Outcome, WriteResult
 from nuesync.adapters.salesforce import SalesforceAdapter
 from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, System, synced_content
 from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart
 
 ORDER_UPSERT = "PATCH composite/sobjects/Order/Nue_Order_Id__c"
 LINE_UPSERT = "PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c"
+CREATE = "POST composite/sobjects"
+UPDATE = "PATCH composite/sobjects"
 
 
 @pytest.fixture
@@ -60,22 +62,53 @@ def test_a_written_cart_reads_back_as_the_same_content(org: Org, adapter: Salesf
     assert read.links == Links(nue_id=cart.links.nue_id, salesforce_id=result.record_id)
 
 
-def test_a_thousand_carts_cost_at_most_25_requests_and_a_rerun_creates_nothing(
+def linked(cart: DraftOrder, result: WriteResult) -> DraftOrder:
+    """The cart as the next run hands it over once linked: it names its Salesforce Order."""
+    return cart.model_copy(update={"links": Links(nue_id=cart.links.nue_id, salesforce_id=result.record_id)})
+
+
+def test_a_thousand_new_carts_are_inserted_without_a_lookup_in_22_requests(
     org: Org, adapter: SalesforceAdapter, acme: Customer
 ) -> None:
     carts = [nue_cart(n, acme) for n in range(1000)]
     org.sandbox.reset_counters()
 
     first = adapter.upsert_orders(carts)
-    first_counts = dict(org.sandbox.counters)
+
+    # the standard price book and its entries, then 200 records a call; nobody asks whether they exist
+    assert dict(org.sandbox.counters) == {"GET query": 2, CREATE: 5, LINE_UPSERT: 15}
+    assert Counter(r.outcome for r in first) == {Outcome.CREATED: 1000}
+    assert len(org.sandbox.records("Order")) == 1000
+    assert len(org.sandbox.records("OrderItem")) == 3000
+
+
+def test_linked_carts_are_looked_up_then_upserted_in_place(
+    org: Org, adapter: SalesforceAdapter, acme: Customer
+) -> None:
+    carts = [nue_cart(n, acme) for n in range(1000)]
+    first = adapter.upsert_orders(carts)
     org.sandbox.reset_counters()
+
+    again = adapter.upsert_orders([linked(c, r) for c, r in zip(carts, first, strict=True)])
+
+    assert dict(org.sandbox.counters) == {"GET query": 2, ORDER_UPSERT: 5, LINE_UPSERT: 15}  # 500 keys a look-up
+    assert Counter(r.outcome for r in again) == {Outcome.UPDATED: 1000}
+    assert [(r.record_id, r.line_ids) for r in again] == [(r.record_id, r.line_ids) for r in first]
+
+
+def test_carts_written_but_never_linked_back_are_updated_not_created_twice(
+    org: Org, adapter: SalesforceAdapter, acme: Customer
+) -> None:
+    """A run died after writing here and before linking back in Nue: the next sends them as new again."""
+    carts = [nue_cart(n, acme) for n in range(1000)]
+    first = adapter.upsert_orders(carts)
+    org.sandbox.reset_counters()
+
     again = adapter.upsert_orders(carts)
 
-    # 2 existing-order lookups (≤ 500 ids each), the standard price book, its entries, then 200 a call
-    assert first_counts == {"GET query": 4, ORDER_UPSERT: 5, LINE_UPSERT: 15}
-    assert sum(first_counts.values()) <= 25
-    assert dict(org.sandbox.counters) == {"GET query": 2, ORDER_UPSERT: 5, LINE_UPSERT: 15}  # book and entries cached
-    assert Counter(r.outcome for r in first) == {Outcome.CREATED: 1000}
+    # the first insert call is refused record by record (DUPLICATE_VALUE on the unique Nue id), the batch
+    # stops sending inserts, and every cart is looked up and upserted instead
+    assert dict(org.sandbox.counters) == {CREATE: 1, "GET query": 2, ORDER_UPSERT: 5, LINE_UPSERT: 15}
     assert Counter(r.outcome for r in again) == {Outcome.UPDATED: 1000}
     assert [(r.record_id, r.line_ids) for r in again] == [(r.record_id, r.line_ids) for r in first]
     assert len(org.sandbox.records("Order")) == 1000
@@ -180,7 +213,7 @@ def test_orders_that_cannot_be_written_fail_alone_before_any_write(
     assert "NO-SUCH-SKU" in str(results[1].message)
     assert results[4].outcome is Outcome.CREATED
     assert set(stored_orders(org)) == {"ORD-00004"}
-    assert org.sandbox.counters[ORDER_UPSERT] == 1
+    assert org.sandbox.counters[CREATE] == 1
 
 
 def test_an_activated_order_is_not_edited_by_draft_sync(org: Org, adapter: SalesforceAdapter, acme: Customer) -> None:
@@ -189,10 +222,28 @@ def test_an_activated_order_is_not_edited_by_draft_sync(org: Org, adapter: Sales
     org.sandbox.update("Order", str(created.record_id), {"Status": "Activated"})
     org.sandbox.reset_counters()
 
-    (result,) = adapter.upsert_orders([cart.model_copy(update={"name": "late edit"})])
+    (result,) = adapter.upsert_orders([linked(cart, created).model_copy(update={"name": "late edit"})])
 
     assert (result.outcome, result.error_code) == (Outcome.FAILED, "ORDER_NOT_DRAFT")
     assert org.sandbox.write_count() == 0
+
+
+def test_an_unlinked_order_activated_since_is_refused_by_its_unique_id_never_overwritten(
+    org: Org, adapter: SalesforceAdapter, acme: Customer
+) -> None:
+    """No draft read finds an activated order, so the cart arrives as new: the insert must not land."""
+    cart = nue_cart(1, acme)
+    (created,) = adapter.upsert_orders([cart])
+    org.sandbox.update("Order", str(created.record_id), {"Status": "Activated"})
+    org.sandbox.reset_counters()
+
+    (result,) = adapter.upsert_orders([cart.model_copy(update={"name": "late edit"})])
+
+    assert (result.outcome, result.error_code) == (Outcome.FAILED, "ORDER_NOT_DRAFT")
+    assert created.record_id in str(result.message)
+    assert dict(org.sandbox.counters) == {CREATE: 1, "GET query": 1}  # the refused insert, then the look-up
+    (row,) = org.sandbox.records("Order")
+    assert (row["StatusCode"], row["Name"]) == ("Activated", "Portal cart 1")
 
 
 def test_a_product_change_on_an_existing_line_is_refused_not_half_applied(
@@ -235,7 +286,7 @@ def test_new_orders_use_the_configured_draft_status_and_a_named_price_book(
     row = org.sandbox.get("Order", str(created.record_id))
     assert (row["Status"], row["Pricebook2Id"]) == ("Open", book)
     assert missing.error_code == "PRICE_BOOK_NOT_FOUND"
-    assert adapter.activate(str(created.record_id)).outcome is Outcome.UPDATED
+    assert adapter.activate_many([str(created.record_id)])[0].outcome is Outcome.UPDATED
     assert org.sandbox.get("Order", str(created.record_id))["Status"] == "Booked"
 
 
@@ -274,30 +325,35 @@ def test_set_links_writes_nue_ids_and_origin_onto_salesforce_orders(org: Org, ad
             )
 
 
-def test_activation_is_a_status_only_update(org: Org, adapter: SalesforceAdapter, acme: Customer) -> None:
-    (created,) = adapter.upsert_orders([nue_cart(1, acme)])
+def test_activations_are_status_only_updates_200_a_call(org: Org, adapter: SalesforceAdapter, acme: Customer) -> None:
+    created = adapter.upsert_orders([nue_cart(n, acme, skus=("NUE-SEAT",)) for n in range(201)])
+    ids = [str(r.record_id) for r in created]
     org.sandbox.reset_counters()
 
-    result = adapter.activate(str(created.record_id))
+    results = adapter.activate_many(ids)
 
-    assert (result.key, result.outcome, result.record_id) == (created.record_id, Outcome.UPDATED, created.record_id)
-    assert org.sandbox.counters == {"PATCH sobjects/Order/{id}": 1}
-    assert org.sandbox.get("Order", str(created.record_id))["StatusCode"] == "Activated"
+    assert [(r.key, r.outcome, r.record_id) for r in results] == [(i, Outcome.UPDATED, i) for i in ids]
+    assert org.sandbox.counters == {UPDATE: 2}  # the emulator, like Salesforce, refuses an activation changing more
+    assert {row["StatusCode"] for row in org.sandbox.records("Order")} == {"Activated"}
 
 
-def test_a_refused_activation_is_a_failed_result_with_salesforces_code(
+def test_refused_activations_fail_alone_with_salesforces_code(
     org: Org, adapter: SalesforceAdapter, acme: Customer
 ) -> None:
     (created,) = adapter.upsert_orders([nue_cart(1, acme)])
-    adapter.activate(str(created.record_id))
-    deleted_account_order = "801000000000000AAA"
+    (empty,) = adapter.upsert_orders([nue_cart(2, acme, skus=())])
+    org.sandbox.reset_counters()
 
-    again = adapter.activate(deleted_account_order)
-    malformed = adapter.activate("42")
+    missing, malformed, no_products, activated = adapter.activate_many(
+        ["801000000000000AAA", "42", str(empty.record_id), str(created.record_id)]
+    )
 
-    assert again.outcome is Outcome.FAILED
-    assert again.error_code in {"NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY", "ENTITY_IS_DELETED", "MALFORMED_ID"}
-    assert (malformed.outcome, malformed.error_code) == (Outcome.FAILED, "MALFORMED_ID")
+    assert (missing.outcome, missing.error_code) == (Outcome.FAILED, "INVALID_CROSS_REFERENCE_KEY")
+    assert (malformed.outcome, malformed.error_code, malformed.record_id) == (Outcome.FAILED, "MALFORMED_ID", None)
+    assert (no_products.error_code, no_products.record_id) == ("FAILED_ACTIVATION", empty.record_id)
+    assert "no order products" in str(no_products.message)
+    assert activated.outcome is Outcome.UPDATED
+    assert org.sandbox.counters == {UPDATE: 1}  # the malformed id was never sent
 
 
 def test_customers_are_upserted_by_their_nue_id(org: Org, adapter: SalesforceAdapter, acme: Customer) -> None:
