@@ -22,10 +22,10 @@ MASK = "********"
 @dataclass(frozen=True)
 class SettingRow:
     key: str
-    value: str
+    value: str | None  # None: the setting is not set (JSON says null, the table a dash)
     source: str  # "file", "default" or "env"
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
 
@@ -40,7 +40,8 @@ class SecretRow:
         return f"{MASK} (from ${self.env_var})" if self.is_set else f"missing: set ${self.env_var}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "env_var": self.env_var, "set": self.is_set, "value": self.shown}
+        """As `--json` gives it: the mask when set, null when not — never the value."""
+        return {"key": self.key, "env_var": self.env_var, "set": self.is_set, "value": MASK if self.is_set else None}
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,9 @@ class SettingsReport:
         return [row for row in self.secrets if not row.is_set]
 
 
-def _text(value: Any) -> str:
+def _text(value: Any) -> str | None:
     if value is None:
-        return "(not set)"
+        return None
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, bool):
@@ -74,11 +75,8 @@ def _rows(loaded: LoadedConfig, prefix: str, model: BaseModel) -> list[SettingRo
 
 def settings_report(loaded: LoadedConfig, environ: Mapping[str, str]) -> SettingsReport:
     s = loaded.settings
-    rows = [
-        *_rows(loaded, "nue", s.nue),
-        *_rows(loaded, "salesforce", s.salesforce),
-        *_rows(loaded, "sync", s.sync),
-    ]
+    # Every section but the mapping (shown below as overrides): a section added to the config shows up here too.
+    rows = [row for name in type(s).model_fields if name != "mapping" for row in _rows(loaded, name, getattr(s, name))]
     if s.sync.state_path is None:
         rows = [r if r.key != "sync.state_path" else SettingRow(r.key, str(s.sync.journal_path()), "default")
                 for r in rows]

@@ -11,11 +11,13 @@ fast, and the same failure repeated `IDENTICAL_FAILURES_LIMIT` times stops the r
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.tls import nue_context
 from nuesync.config import Settings
 from nuesync.errors import ApiUnavailableError, AuthenticationError
+from nuesync.logs import trace_exchange
 from nuesync.redact import Redactor
 
 log = logging.getLogger(__name__)
@@ -128,7 +131,7 @@ class NueHttp:
         for attempt in range(1, attempts + 1):
             retry_after = None
             try:
-                response = self.client.request(endpoint.method, path, content=content, headers=headers)
+                response = self._exchange(endpoint.method, path, content, headers, attempt)
             except httpx.TimeoutException:
                 failure: str | Reply = f"no answer within {self._timeout:g} s"
             except httpx.TransportError as exc:
@@ -162,6 +165,23 @@ class NueHttp:
                 f"Nue answered {code} to {endpoint.method} {path} {attempts} times: {message}", code
             )
         raise NueUnavailableError(f"{failure}: {endpoint.method} {path} failed {attempts} times")
+
+    def _exchange(self, method: str, path: str, content: bytes | None, headers: Mapping[str, str] | None,
+                  attempt: int) -> httpx.Response:
+        """One HTTP request, traced on the `nuesync.http` logger (`-v`: the call; `-vv`: bodies, masked)."""
+        started = time.perf_counter()
+        trace = functools.partial(trace_exchange, "nue", method, path.partition("?")[0], attempt=attempt,
+                                  redactor=self.redactor, request_body=content)
+        try:
+            response = self.client.request(method, path, content=content, headers=headers)
+        except httpx.TransportError as exc:
+            failure = f"no answer within {self._timeout:g} s" if isinstance(exc, httpx.TimeoutException) \
+                else type(exc).__name__
+            trace(status=None, seconds=time.perf_counter() - started, failure=failure)
+            raise
+        trace(status=response.status_code, seconds=time.perf_counter() - started,
+              response_body=lambda: response.content)
+        return response
 
     def _untrusted_message(self) -> str:
         trusted = f"nue.ca_bundle ({self._ca_bundle})" if self._ca_bundle else "the CA certificates in use"

@@ -13,10 +13,13 @@ when the same per-record failure keeps repeating (`early_stop`).
 
 from __future__ import annotations
 
+import functools
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from simple_salesforce import Salesforce
@@ -38,6 +41,7 @@ from nuesync.errors import (
     ExitCode,
     NuesyncError,
 )
+from nuesync.logs import trace_exchange
 from nuesync.redact import Redactor
 
 COLLECTION_LIMIT = 200  # records per sObject Collections call
@@ -228,6 +232,11 @@ def _failure_reason(exc: requests.RequestException, timeout: float) -> str:
     return "connection refused" if "refused" in text else f"connection failed ({type(exc).__name__})"
 
 
+def _query(params: Mapping[str, str] | None) -> str | None:
+    """A GET's parameters as sent (the SOQL of a query), for the `-vv` trace."""
+    return urlencode(params) if params else None
+
+
 def _is_name_resolution_failure(exc: requests.RequestException) -> bool:
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NameResolutionError)
@@ -317,14 +326,7 @@ class SalesforceConnection:
         attempt, renewed = 0, False
         while True:
             try:
-                response = self.http.request(
-                    method,
-                    self.url(path),
-                    params=params,
-                    data=body.encode() if body is not None else None,
-                    headers={"Authorization": f"Bearer {self.client.session_id}", "Content-Type": "application/json"},
-                    timeout=self.settings.timeout_seconds,
-                )
+                response = self._exchange(method, path, params, body, attempt + 1)
             except requests.exceptions.SSLError:
                 raise ApiUnavailableError(self._tls_message(self.origin)) from None
             except requests.RequestException as exc:
@@ -360,6 +362,31 @@ class SalesforceConnection:
                 self.retry.wait(attempt, response.headers.get("Retry-After"))
                 continue
             return response
+
+    def _exchange(
+        self, method: str, path: str, params: Mapping[str, str] | None, body: str | None, attempt: int
+    ) -> requests.Response:
+        """One HTTP request, traced on the `nuesync.http` logger (`-v`: the call; `-vv`: bodies, masked)."""
+        url = self.url(path)
+        started = time.perf_counter()
+        trace = functools.partial(trace_exchange, "salesforce", method, urlsplit(url).path, attempt=attempt,
+                                  redactor=self.redactor, request_body=body if body is not None else _query(params))
+        try:
+            response = self.http.request(
+                method,
+                url,
+                params=params,
+                data=body.encode() if body is not None else None,
+                headers={"Authorization": f"Bearer {self.client.session_id}", "Content-Type": "application/json"},
+                timeout=self.settings.timeout_seconds,
+            )
+        except requests.RequestException as exc:
+            trace(status=None, seconds=time.perf_counter() - started,
+                  failure=_failure_reason(exc, self.settings.timeout_seconds))
+            raise
+        trace(status=response.status_code, seconds=time.perf_counter() - started,
+              response_body=lambda: response.content)
+        return response
 
     def _mask_error_body(self, response: requests.Response) -> None:
         """Mask secrets in an error body before anyone reads it: its codes and messages end up in

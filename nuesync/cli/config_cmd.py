@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from nuesync.cli.context import app_context
-from nuesync.errors import MissingSecretError
-from nuesync.settings_report import settings_report
+from nuesync.errors import ExitCode, MissingSecretError
 
 app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -18,32 +16,33 @@ app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_
 @app.command("check")
 def check(
     ctx: typer.Context,
-    path: Annotated[Path | None, typer.Argument(help="Config file to check (default: the one a run uses).")] = None,
-) -> None:
-    """Validate a config file and print the resolved settings, secrets masked, with their sources."""
+    path: Annotated[Path | None, typer.Argument(metavar="PATH", hidden=True, show_default=False)] = None,
+) -> int:
+    """Validate a config file (PATH, default: the one a run uses) and print the resolved settings,
+    secrets masked, with their sources.
+
+    \b
+    Examples:
+      nuesync config check
+      nuesync config check prod.toml
+      nuesync --json config check | jq '.settings[] | select(.source == "file")'
+    """
+    from nuesync.render_reports import settings_json, settings_table
+    from nuesync.settings_report import settings_report
+
     state = app_context(ctx)
     loaded = state.load_config(path)
     report = settings_report(loaded, state.environ)
-    if state.json:
-        state.emit_json(
-            {
-                "config_path": str(report.path),
-                "valid": not report.missing,
-                "settings": [row.as_dict() for row in report.settings],
-                "secrets": [row.as_dict() for row in report.secrets],
-            }
-        )
-    else:
-        table = Table(title=f"nuesync config: {report.path}", title_justify="left")
-        for column in ("setting", "value", "source"):
-            table.add_column(column, overflow="fold")
-        for row in report.settings:
-            table.add_row(row.key, row.value, row.source)
-        for secret in report.secrets:
-            table.add_row(secret.key, secret.shown, "env")
-        state.console().print(table)
+    missing = None
     if report.missing:
         names = ", ".join(f"${row.env_var} (for {row.key})" for row in report.missing)
-        raise MissingSecretError(f"{report.path}: secrets not set in the environment: {names}")
+        missing = MissingSecretError(f"{report.path}: secrets not set in the environment: {names}")
+    if state.json:
+        state.emit_json(settings_json(report), missing.exit_code if missing else ExitCode.OK, missing)
+    else:
+        state.print(settings_table(report))
+    if missing is not None:
+        raise missing
     if not state.json:
         state.err_console().print("config ok")
+    return ExitCode.OK

@@ -33,8 +33,9 @@ class Check:
     fix: str = ""
     exit_code: ExitCode = ExitCode.OK
 
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status.value, "detail": self.detail, "fix": self.fix}
+    def as_dict(self) -> dict[str, str | None]:
+        """The check as `--json` gives it; a check with nothing to fix says `"fix": null`."""
+        return {"name": self.name, "status": self.status.value, "detail": self.detail, "fix": self.fix or None}
 
 
 def ok(name: str, detail: str) -> Check:

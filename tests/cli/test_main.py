@@ -136,6 +136,8 @@ def test_verbose_shows_the_traceback_but_never_locals(failing_command) -> None:
         (["pull", "--yes", "-vv", "--config", "a.toml"], ["-vv", "--config", "a.toml", "pull", "--yes"]),
         (["--json", "diff", "--only", "differs"], ["--json", "diff", "--only", "differs"]),
         (["log", "--config=x.toml", "-q", "--", "--json"], ["--config=x.toml", "-q", "log", "--", "--json"]),
+        (["diff", "--log-file", "cron.log", "--all"], ["--log-file", "cron.log", "diff", "--all"]),
+        (["push", "--log-file=cron.log"], ["--log-file=cron.log", "push"]),
     ],
 )
 def test_global_options_may_follow_the_command(given: list[str], expected: list[str]) -> None:

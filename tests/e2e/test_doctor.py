@@ -75,6 +75,7 @@ def test_demo_sandbox_passes_with_one_unlinked_customer(demo: World) -> None:
     assert customers["status"] == "warn"
     assert "Globex (Nue customer, not linked to Salesforce, 1 draft)" in customers["detail"]
     assert "create_missing_customers" in customers["fix"]
+    assert by_name(result)["config"]["fix"] is None  # nothing to fix is null, never ""
     assert_no_secret(demo, result)
 
 
