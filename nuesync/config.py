@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -202,6 +203,57 @@ class SyncSettings(_Section):
         return self.state_path or Path(platformdirs.user_state_dir("nuesync")) / "journal.sqlite3"
 
 
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `15m`, `2h`, `1d`, or a number of seconds; `0` turns a periodic job off."""
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError(f"expected a duration like 30s, 15m, 2h or 0, got {text!r}")
+    return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2)])
+
+
+class ListenSettings(_Section):
+    """`[listen]`: the `nuesync listen` service (Nue webhooks and Salesforce Outbound Messages in)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=0, le=65535)
+    nue_secret_env: str = "NUESYNC_WEBHOOK_SECRET"
+    nue_signature_header: str = "X-Nue-Signature"
+    batch_window_seconds: float = Field(default=2.0, ge=0, le=300)
+    reconcile_every: str = "15m"
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    trigger_field: str = "Nue_Sync_Requested__c"
+    drain_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+    @field_validator("reconcile_every")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("trigger_field")
+    @classmethod
+    def _trigger_name(cls, value: str) -> str:
+        return _valid(value, field_name_problem(System.SALESFORCE, value))
+
+    @property
+    def reconcile_interval(self) -> timedelta:
+        return parse_duration(self.reconcile_every)
+
+    def nue_secret(self, environ: Mapping[str, str] | None = None) -> str:
+        return read_secret(self.nue_secret_env, "listen.nue_secret_env", environ)
+
+
+class LogSettings(_Section):
+    """`[log]`: structured logs, one JSON object per line, for cron and `nuesync listen` (docs/logging.md)."""
+
+    file: Path | None = None
+    level: Literal["info", "debug"] = "info"
+
+
 class CustomFieldSettings(_Section):
     object: Literal["order", "line"]
     name: str
@@ -256,6 +308,8 @@ class Settings(_Section):
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     mapping: MappingSettings = Field(default_factory=MappingSettings)
+    listen: ListenSettings = Field(default_factory=ListenSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
 
     def field_mapping(self) -> FieldMapping:
         overrides = {System.SALESFORCE: self.mapping.salesforce, System.NUE: self.mapping.nue}
@@ -269,7 +323,7 @@ class Settings(_Section):
         """
         environ = os.environ if environ is None else environ
         salesforce = (getattr(self.salesforce, key) for key in self.salesforce.secret_keys())
-        names = [self.nue.api_key_env, *salesforce]
+        names = [self.nue.api_key_env, *salesforce, self.listen.nue_secret_env]
         return tuple(environ[name] for name in names if environ.get(name))
 
 

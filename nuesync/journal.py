@@ -34,7 +34,7 @@ from nuesync.target import Target
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "nuesync"
 SQLITE_HEADER = b"SQLite format 3\x00"
 UNKNOWN_TARGET = "(unknown: recorded before journals were kept per target)"
@@ -82,6 +82,25 @@ CREATE TABLE IF NOT EXISTS watermarks (
     value TEXT NOT NULL,
     PRIMARY KEY (target, name)
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    source TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    event TEXT NOT NULL,
+    order_id TEXT,
+    detail TEXT,
+    received_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error TEXT,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    run_id INTEGER,
+    finished_at TEXT,
+    UNIQUE (target, source, dedup_key)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(target, state, next_attempt_at);
 """
 # Version 1 kept one set of hashes and watermarks for every target: they cannot be attributed,
 # so they are dropped (the next run reads in full, which is always safe); runs are kept.
@@ -93,7 +112,8 @@ ALTER TABLE runs ADD COLUMN planned TEXT;
 DROP TABLE IF EXISTS synced;
 DROP TABLE IF EXISTS watermarks;
 """
-_OWN_TABLES = frozenset({"meta", "runs", "actions", "synced", "watermarks", "sqlite_sequence"})
+PUSH_COMMANDS = "('push', 'listen push')"  # runs that write Salesforce drafts into Nue
+_OWN_TABLES = frozenset({"meta", "runs", "actions", "synced", "watermarks", "deliveries", "sqlite_sequence"})
 
 
 class RunStatus(StrEnum):
@@ -168,18 +188,23 @@ class Journal:
     # --- opening -----------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
+        """Open through SQLite only: reading the file by another handle would drop the POSIX locks the
+        process's other connections hold on it (a listener keeps several), so the header is only
+        looked at once SQLite has refused the file."""
         kind = describe_kind(self.path)
         if kind is not None:
             raise ConfigError(f"sync.state_path {self.path} is {kind}; it must name the journal file "
                               "(e.g. journal.sqlite3); nothing was changed")
         ensure_private_dir(self.path.parent, "sync.state_path")
-        if not _empty_or_sqlite(self.path):
-            raise ConfigError(f"sync.state_path {self.path} is not a nuesync journal (not an SQLite database); "
-                              "point sync.state_path at a new file; nothing was changed")
         create_private_file(self.path)
         try:
             return self._connect()
+        except sqlite3.OperationalError as exc:  # busy or unreadable, not damaged: never moved aside
+            raise ConfigError(f"the journal {self.path} cannot be used right now: {exc}") from None
         except sqlite3.DatabaseError as exc:
+            if not _starts_like_sqlite(self.path):
+                raise ConfigError(f"sync.state_path {self.path} is not a nuesync journal (not an SQLite "
+                                  "database); point sync.state_path at a new file; nothing was changed") from None
             return self._move_aside(exc)
 
     def _move_aside(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
@@ -221,6 +246,15 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read, for the stores that share this file (the listener's delivery queue)."""
+        return self._db.execute(sql, params).fetchall()
+
+    def durable(self) -> None:
+        """Make every commit survive a power cut too (fsync per transaction), not only a crash: for
+        the listener, whose 2xx answer promises a delivery is kept."""
+        self._db.execute("PRAGMA synchronous=FULL")
+
     def bind(self, target: Target) -> None:
         """The target this run's rows (runs, hashes, watermarks) belong to."""
         self._target = target.key
@@ -232,7 +266,8 @@ class Journal:
         return self._target
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (taken at once, so concurrent writers wait rather than deadlock)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -244,7 +279,7 @@ class Journal:
     # --- runs and actions ------------------------------------------------------------------
 
     def start_run(self, command: str, options: Mapping[str, Any]) -> int:
-        with self._transaction() as db:
+        with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (target, command, options, started_at, status) VALUES (?, ?, ?, ?, ?)",
                 (self.target, command, json.dumps(options, default=str, sort_keys=True), _now(), RunStatus.RUNNING),
@@ -257,7 +292,7 @@ class Journal:
              json.dumps(list(o.fields)), _now())
             for o in outcomes
         ]
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany(
                 "INSERT INTO actions (run_id, order_key, action, outcome, nue_id, salesforce_id, error_code, "
                 "message, fields, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -268,7 +303,7 @@ class Journal:
                    status: RunStatus | None = None, error: str | None = None,
                    planned: Mapping[str, int] | None = None, api_usage: Mapping[str, Any] | None = None) -> None:
         """Close a run: its exit code, what happened (`counts`), what was planned, and why it failed."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET finished_at = ?, exit_code = ?, status = ?, error = ?, counts = ?, planned = ?, "
                 "api_usage = ? WHERE id = ?",
@@ -302,6 +337,18 @@ class Journal:
         return [OrderOutcome(str(row[0]), str(row[1]), Result.read(row[2]), *(_text(v) for v in row[3:7]),
                              fields=_fields(row[7])) for row in rows]
 
+    def created_in_nue_by_push(self, nue_ids: Iterable[str]) -> set[str]:
+        """Which of these Nue orders a push of this target created: their `order.created` is an echo."""
+        ids = [i for i in dict.fromkeys(nue_ids) if i]
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update(row[0] for row in self._db.execute(
+                "SELECT DISTINCT a.nue_id FROM actions a JOIN runs r ON r.id = a.run_id WHERE r.target = ? "
+                f"AND r.command IN {PUSH_COMMANDS} AND a.outcome = 'created' AND a.nue_id IN "
+                f"({','.join('?' * len(chunk))})", (self.target, *chunk)).fetchall())
+        return found
+
     # --- last-synced hashes and watermarks (per target) ---------------------------------------
 
     def synced_hashes(self, system: System, record_ids: Iterable[str]) -> dict[str, str]:
@@ -320,7 +367,7 @@ class Journal:
 
     def save_hashes(self, system: System, hashes: Mapping[str, str]) -> None:
         now = _now()
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany(
                 "INSERT INTO synced VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, system, record_id) DO UPDATE SET "
                 "content_hash = excluded.content_hash, synced_at = excluded.synced_at",
@@ -342,21 +389,18 @@ class Journal:
         return mark if mark.tzinfo else mark.replace(tzinfo=UTC)
 
     def set_watermark(self, name: str, value: datetime) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("INSERT INTO watermarks VALUES (?, ?, ?) ON CONFLICT (target, name) DO UPDATE SET "
                        "value = excluded.value", (self.target, name, value.isoformat()))
 
 
-def _empty_or_sqlite(path: Path) -> bool:
-    """Whether `path` is missing, empty, or starts like an SQLite database (damaged or not)."""
+def _starts_like_sqlite(path: Path) -> bool:
+    """Whether `path` begins with SQLite's header (so a refused file is a damaged journal, not a stranger's)."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        return True
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
     except OSError as exc:
         raise ConfigError(f"sync.state_path {path} cannot be read: {exc.strerror or exc}") from None
-    return not head or head == SQLITE_HEADER
 
 
 def _schema_version(db: sqlite3.Connection, tables: set[str], path: Path) -> int | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nuesync.adapters import open_systems
 from nuesync.adapters.base import OrderSystem
@@ -30,6 +30,9 @@ from nuesync.plan import ActionKind, OrderAction, Plan, PlanSettings, plan_sync,
 from nuesync.reconcile import Direction, Reconciliation, reconcile
 from nuesync.redact import Redactor
 from nuesync.target import Target
+
+if TYPE_CHECKING:
+    from nuesync.adapters.salesforce import SalesforceAdapter
 
 PLAN_FORMAT = 1
 Progress = Callable[[str], None]
@@ -54,16 +57,19 @@ class SyncRun:
     """
 
     def __init__(self, settings: Settings, environ: Mapping[str, str], run: RunOptions,
-                 progress: Progress | None = None, *, lock_wait: float = 0) -> None:
+                 progress: Progress | None = None, *, lock_wait: float = 0,
+                 systems: tuple[OrderSystem, SalesforceAdapter] | None = None, target: Target | None = None) -> None:
         self.settings = settings
         self.environ = environ
         self.run = run
         self.progress = progress or (lambda _message: None)
         self.lock_wait = lock_wait
+        self._open_systems = systems  # a service keeps its adapters (and target) across runs
+        self._known_target = target
         self._stack = ExitStack()
         self.journal: Journal
         self.nue: OrderSystem
-        self.salesforce: OrderSystem
+        self.salesforce: SalesforceAdapter
         self.target: Target
         self.run_id = 0
         self.exit_code: int = ExitCode.INTERNAL_ERROR
@@ -73,6 +79,7 @@ class SyncRun:
         self.reconciliation: Reconciliation = Reconciliation(())
         self.started_at = datetime.now(UTC)
         self.applied = False
+        self.everything_read = False  # only a run that looked at every changed order may move its mark
         self.redactor = Redactor(settings.secret_values(environ))
 
     def __enter__(self) -> SyncRun:
@@ -80,8 +87,9 @@ class SyncRun:
             self.journal = Journal(self.settings.sync.journal_path())
             self._stack.callback(self.journal.close)
             self.progress("connecting to Nue and Salesforce")
-            self.nue, self.salesforce = self._stack.enter_context(open_systems(self.settings, self.environ))
-            self.target = Target.of(self.settings.nue.base_url, self.salesforce.organization_id())
+            self.nue, self.salesforce = self._open_systems or self._stack.enter_context(
+                open_systems(self.settings, self.environ))
+            self.target = self._known_target or resolve_target(self.settings, self.salesforce)
             self._stack.enter_context(RunLock(lock_path(self.target), self.run.command, wait=self.lock_wait))
             self.journal.bind(self.target)
         except BaseException:
@@ -104,7 +112,7 @@ class SyncRun:
             usage = {s.system.value: _usage_text(s) for s in (self.nue, self.salesforce)}
             self.journal.finish_run(self.run_id, int(code), self.counts, status=status, error=error,
                                     planned=self.planned, api_usage=usage)
-            if code == ExitCode.OK and self.applied:
+            if code == ExitCode.OK and self.applied and self.everything_read:
                 self.journal.set_watermark(self._watermark, self.started_at)
         finally:
             self._stack.close()
@@ -129,6 +137,7 @@ class SyncRun:
         """
         if scope.since_last_run:
             scope = replace(scope, since=self.journal.watermark(self._watermark), since_last_run=False)
+        self.everything_read = not (scope.order_ids or scope.customer_ids)
         snapshot = fetch_snapshot(self.nue, self.salesforce, scope, self.progress)
         if every_order_named:
             check_scope_matched(scope, snapshot)
@@ -204,6 +213,11 @@ def one_line(exc: BaseException) -> str:
     """An error's first line, as the journal keeps it (`nuesync log --run ID` says why a run failed)."""
     message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
     return next(iter(str(message).splitlines()), "")[:500]
+
+
+def resolve_target(settings: Settings, salesforce: SalesforceAdapter) -> Target:
+    """The Nue tenant + Salesforce org this config reaches: the key of all its state (one query)."""
+    return Target.of(settings.nue.base_url, salesforce.organization_id())
 
 
 def _usage_text(system: OrderSystem) -> str | None:

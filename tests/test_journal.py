@@ -196,3 +196,19 @@ CREATE TABLE synced (system TEXT NOT NULL, record_id TEXT NOT NULL, content_hash
     synced_at TEXT NOT NULL, PRIMARY KEY (system, record_id));
 CREATE TABLE watermarks (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def test_several_connections_in_one_process_survive_a_reader_in_another(tmp_path: Path) -> None:
+    """Opening the journal again must not read the file by another handle: closing it would drop the
+    POSIX locks of this process's open connections, and another process closing its reader would then
+    delete the WAL index under them (a `disk I/O error` in the listener)."""
+    import subprocess
+    import sys
+    path = tmp_path / "journal.sqlite3"
+    first = journal_for(path)
+    first.start_run("pull", {})
+    journal_for(path).close()  # a second open in this process (the listener opens one per batch)
+    reader = f"import sqlite3; db = sqlite3.connect({str(path)!r}); db.execute('SELECT count(*) FROM runs'); db.close()"
+    subprocess.run([sys.executable, "-c", reader], check=True)
+    first.start_run("push", {})  # still works
+    assert [r.command for r in first.runs()] == ["push", "pull"]

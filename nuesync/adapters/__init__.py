@@ -13,21 +13,25 @@ if TYPE_CHECKING:
     from nuesync.adapters.salesforce import SalesforceAdapter
 
 
-@contextmanager
-def open_systems(settings: Settings, environ: Mapping[str, str]) -> Iterator[tuple[NueAdapter, SalesforceAdapter]]:
-    """Both adapters for one run, closed afterwards; secrets are read from `environ` here."""
+def connect(settings: Settings, environ: Mapping[str, str]) -> tuple[NueAdapter, SalesforceAdapter]:
+    """Both adapters, logged in; the caller closes them. Secrets are read from `environ` here."""
     from nuesync.adapters.nue import NueAdapter
     from nuesync.adapters.salesforce import SalesforceAdapter
 
     nue = NueAdapter(settings, environ=environ)
     try:
-        salesforce = SalesforceAdapter(settings, environ=environ)
+        return nue, SalesforceAdapter(settings, environ=environ)
     except BaseException:
         nue.close()
         raise
+
+
+@contextmanager
+def open_systems(settings: Settings, environ: Mapping[str, str]) -> Iterator[tuple[NueAdapter, SalesforceAdapter]]:
+    """Both adapters for one run, closed afterwards."""
+    nue, salesforce = connect(settings, environ)
     try:
         yield nue, salesforce
     finally:
         nue.close()
         salesforce.close()
-

@@ -40,6 +40,9 @@ def journal_runs(path: Path) -> list[dict[str, Any]]:
         db.close()
 
 
+ORDER_WRITES = ("PATCH composite/sobjects/Order/Nue_Order_Id__c", "POST composite/sobjects")
+
+
 def target_of(world: World) -> Target:
     return Target.of(world.sandbox.nue_server.url, world.sandbox.salesforce.org_id)
 
@@ -150,7 +153,8 @@ def test_a_failed_run_keeps_its_error_for_log(demo: World) -> None:
 
 
 def test_nothing_written_and_everything_failed_has_its_own_code(demo: World) -> None:
-    demo.sandbox.salesforce.faults.fail_next(5, status=400, endpoint="PATCH composite/sobjects/Order/Nue_Order_Id__c")
+    for order_writes in ORDER_WRITES:  # an org that refuses every order write (a validation rule, a trigger)
+        demo.sandbox.salesforce.faults.fail_next(5, status=400, endpoint=order_writes)
     result = demo.run("pull", "--yes")
     assert result.code == ExitCode.NOTHING_WRITTEN, result.stderr
     assert "nothing was written" in result.stderr
@@ -225,3 +229,10 @@ def test_init_force_replaces_a_symlink_and_never_writes_through_it(tmp_path: Pat
     assert victim.read_text() == "precious"
     assert not config.is_symlink()
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_a_scoped_run_does_not_move_the_since_last_mark(demo: World) -> None:
+    cart = next(o["id"] for o in demo.sandbox.nue.orders() if o["name"] == story.ABANDONED_CART)
+    assert demo.run("pull", "--yes", "--order", cart).code == ExitCode.OK
+    later = demo.run("--json", "pull", "--dry-run", "--since", "last").json()["plan"]
+    assert later["counts"]["update"] >= 1  # the diverged order, untouched by the scoped run, is still seen

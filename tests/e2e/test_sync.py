@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -276,7 +277,9 @@ def test_the_api_budget_floor_stops_a_run_before_any_write(demo: World) -> None:
     assert demo.writes() == 0
 
 
-def test_since_last_looks_only_at_what_changed_since_the_last_successful_run(demo: World) -> None:
+def test_since_last_looks_only_at_what_changed_since_the_last_successful_run(demo: World,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("nuesync.adapters.base.SINCE_OVERLAP", timedelta(0))  # the mark alone decides here
     time.sleep(1.1)  # the emulators keep whole seconds: start the run in a later second than the seed
     first = demo.run("--json", "pull", "--yes", "--create-customers", "--since", "last")
     assert first.code == ExitCode.OK, first.stdout  # no watermark yet: everything is in scope

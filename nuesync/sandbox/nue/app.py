@@ -75,6 +75,8 @@ class SandboxState(Protocol):
     faults: Faults
     instrumentation: Instrumentation
 
+    def notify(self, event: str, record: dict[str, Any], key: str = "order") -> None: ...
+
 
 class NueApi:
     """The WSGI application of one sandbox tenant."""
@@ -162,6 +164,7 @@ class NueApi:
     def create_order(self, request: Request) -> Response:
         order, invoices = create_order(self.store, request.json())
         view = order_view(self.store, order)
+        self.state.notify("order.created", view)
         return Response(HTTPStatus.CREATED, success_body({"order": view, "invoices": invoices}))
 
     def get_order(self, request: Request) -> Response:
@@ -197,6 +200,7 @@ class NueApi:
     def activate_order(self, request: Request) -> Response:
         result = activate_order(self.store, request.params["id"], request.json())
         result["order"] = order_view(self.store, result["order"])
+        self.state.notify("order.activated", result["order"])
         return Response(HTTPStatus.CREATED, success_body(result))
 
     def update_order(self, request: Request) -> Response:
@@ -206,10 +210,13 @@ class NueApi:
     # -- customers and contacts -----------------------------------------------------------
     def create_customers(self, request: Request) -> Response:
         customers = create_customers(self.store, request.json())
+        for customer in customers:
+            self.state.notify("customer.created", dict(customer), key="customer")
         return Response(HTTPStatus.CREATED, success_body([dict(customer) for customer in customers]))
 
     def update_customer(self, request: Request) -> Response:
         customer = update_customer(self.store, request.params["id"], request.json())
+        self.state.notify("customer.updated", dict(customer), key="customer")
         return Response(HTTPStatus.OK, success_body([dict(customer)]))
 
     def create_contacts(self, request: Request) -> Response:

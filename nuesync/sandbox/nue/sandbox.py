@@ -24,6 +24,7 @@ from nuesync.sandbox.nue.seed import seed_catalog, seed_synthetic
 from nuesync.sandbox.nue.store import Store
 from nuesync.sandbox.nue.views import order_view
 from nuesync.sandbox.nue.web import dumps
+from nuesync.sandbox.nue.webhooks import WebhookSender
 from nuesync.sandbox.server import RunningServer, serving
 
 
@@ -54,6 +55,17 @@ class NueSandbox:
         self.faults = Faults()
         self.instrumentation = Instrumentation()
         self.app = NueApi(self)
+        self.webhooks: WebhookSender | None = None
+
+    def send_webhooks(self, url: str, secret: str) -> WebhookSender:
+        """Subscribe `url` to the tenant's events (Settings → Webhooks): see `webhooks.py`."""
+        self.webhooks = WebhookSender(url, secret)
+        return self.webhooks
+
+    def notify(self, event: str, record: dict[str, Any], key: str = "order") -> None:
+        """An event happened in the tenant: deliver it to the subscription, if there is one."""
+        if self.webhooks is not None:
+            self.webhooks.emit(event, _wire(record), key)
 
     def __repr__(self) -> str:
         return f"NueSandbox(orders={len(self.store.orders)}, customers={len(self.store.customers)})"
@@ -120,8 +132,12 @@ class NueSandbox:
         return str(create_contacts(self.store, customer_id, [contact])[0]["id"])
 
     def insert_order(self, order: dict[str, Any]) -> str:
-        """A draft in the `POST /orders` shape; a line may name its product by `productSku` here."""
+        """A draft in the `POST /orders` shape (a cart left in the portal); a line may name its product
+        by `productSku` here. Subscribers hear `order.created`, as for any order Nue creates."""
         created, _ = create_order(self.store, order, allow_sku=True)
+        if self.webhooks is not None:
+            with self.store.lock:
+                self.notify("order.created", order_view(self.store, created))
         return str(created["id"])
 
     def update_order(self, order_id: str, changes: dict[str, Any]) -> None:
@@ -132,4 +148,5 @@ class NueSandbox:
         with self.store.lock:
             result = activate_order(self.store, order_id, {"options": options or {}})
             result["order"] = order_view(self.store, result["order"])
+            self.notify("order.activated", result["order"])
             return _wire(result)

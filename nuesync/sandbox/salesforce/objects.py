@@ -204,6 +204,7 @@ def _order(statuses: Mapping[str, str]) -> SObjectType:
         _number("Nue_Discount_Percent__c", "Nue Discount Percent", "percent", precision=5, scale=2),
         _number("Nue_Discount_Amount__c", "Nue Discount Amount", "currency"),
         _text("Region__c", "Region", 80),
+        _boolean("Nue_Sync_Requested__c", "Nue Sync Requested"),
     ])
 
 

@@ -20,6 +20,7 @@ from nuesync.sandbox.salesforce.app import SalesforceApp
 from nuesync.sandbox.salesforce.auth import Credentials, Sessions
 from nuesync.sandbox.salesforce.faults import Faults
 from nuesync.sandbox.salesforce.objects import DEFAULT_ORDER_STATUSES, build_schema
+from nuesync.sandbox.salesforce.outbound import OutboundMessenger
 from nuesync.sandbox.salesforce.query import QueryEngine
 from nuesync.sandbox.salesforce.store import OrgSettings, Row, Store, utc_now
 from nuesync.sandbox.salesforce.values import format_datetime
@@ -93,6 +94,13 @@ class SalesforceSandbox:
         return self._credentials.org_id
 
     # --- serving and instrumentation -------------------------------------------------------------
+
+    def send_outbound_messages(self, url: str, instance_url: str) -> OutboundMessenger:
+        """Wire the Sync Order button: an Order whose `Nue_Sync_Requested__c` becomes true sends an
+        Outbound Message to `url` (see `outbound.py`)."""
+        messenger = OutboundMessenger(url, self.org_id, instance_url, self.api_version)
+        self.store.commit_listeners.append(messenger.on_commit)
+        return messenger
 
     @contextmanager
     def serve(self, port: int = 0) -> Iterator[RunningServer]:

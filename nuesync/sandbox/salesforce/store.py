@@ -43,6 +43,7 @@ class Store:
         self.clock = clock
         self.settings = settings or OrgSettings()
         self.ids = IdFactory(first_record_number)
+        self.commit_listeners: list[Callable[[list[tuple[str, str, Row | None, Row | None]]], None]] = []
         self.lock = threading.RLock()
         self.tables: dict[str, dict[str, Row]] = {name: {} for name in schema.objects}
         self._unique: dict[tuple[str, str], dict[str, str]] = {
@@ -181,7 +182,18 @@ class Store:
                 self._store(obj, previous, current)
 
     def commit(self) -> None:
-        self._undo = None
+        """Keep the transaction's writes and tell the commit listeners (a Flow's Outbound Message
+        fires only for what was committed) which records changed: `(object, id, before, after)`."""
+        undo, self._undo = self._undo or [], None
+        if not self.commit_listeners or not undo:
+            return
+        first_seen: dict[tuple[str, str], Row | None] = {}
+        for obj, record_id, previous in undo:
+            first_seen.setdefault((obj, record_id), previous)
+        changes = [(obj, record_id, before, self.tables[obj].get(record_id))
+                   for (obj, record_id), before in first_seen.items()]
+        for listener in self.commit_listeners:
+            listener(changes)
 
     def rollback(self) -> None:
         self.rollback_to(0)
