@@ -79,11 +79,13 @@ def test_unique_external_ids_pass() -> None:
     assert check.status is Status.OK
 
 
-def test_an_external_id_that_is_not_unique_warns() -> None:
+def test_an_external_id_that_is_not_unique_fails() -> None:
+    """New orders are inserted; only the unique index refuses a second one after a crash."""
     check = links_check(Settings(), described_org(unique_lines=False))
-    assert check.status is Status.WARN
+    assert check.status is Status.FAIL
     assert check.detail.startswith("OrderItem.Nue_Order_Product_Id__c: External ID but not unique")
-    assert check.fix == "mark OrderItem.Nue_Order_Product_Id__c Unique in Setup"
+    assert check.fix.startswith("mark OrderItem.Nue_Order_Product_Id__c Unique in Setup")
+    assert "nuesync setup salesforce" in check.fix
 
 
 # --- customers of open drafts ------------------------------------------------------------------------

@@ -89,8 +89,25 @@ def init(
     )
     ensure_private_dir(path.parent, "init")
     write_private(path, tomli_w.dumps(document), "init")
+    steps = next_steps(path, document)
     if state.json:
-        state.emit_json({"written": str(path), "config": document}, ExitCode.OK)
+        state.emit_json({"written": str(path), "config": document, "next": steps}, ExitCode.OK)
     else:
-        state.err_console().print(f"wrote {path}; check it with: nuesync config check {path}")
+        state.err_console().print(f"wrote {path}. Next:\n" + "\n".join(f"  {n}. {step}" for n, step in
+                                                                      enumerate(steps, start=1)))
     return ExitCode.OK
+
+
+def next_steps(path: Path, document: dict[str, Any]) -> list[str]:
+    """The first-run path from a fresh config to a running sync, as the README's connect guide lays it out."""
+    config = "" if path.name == DEFAULT_PATH and path.parent == Path() else f"--config {path} "
+    secrets = [document["nue"]["api_key_env"], *(v for k, v in document["salesforce"].items() if k.endswith("_env"))]
+    return [
+        f"export the secrets the config names: {', '.join(secrets)}",
+        f"nuesync {config}setup salesforce --out nuesync-sf --listen-url https://YOUR-HOST "
+        "(then deploy it with `sf project deploy start`); nuesync setup nue for the Nue settings",
+        f"nuesync {config}doctor",
+        f"nuesync {config}diff",
+        f"nuesync {config}pull --dry-run (and push --dry-run)",
+        f"cron: nuesync {config}--quiet push --since last --yes, or the service: nuesync {config}listen",
+    ]

@@ -113,8 +113,9 @@ FieldRule = Callable[[MappedField, Described], Problem | None]
 def missing_field(f: MappedField, described: Described) -> Problem | None:
     if described is not None:
         return None
-    return Problem(f"{f.qualified} ({f.label}) does not exist",
-                   f"create {f.name} on {SOBJECT[f.obj]} in Salesforce, or set {f.where} to an existing field")
+    create = (f"generate {f.name} with `nuesync setup salesforce --out DIR` and deploy DIR"
+              if f.name.endswith("__c") else f"create {f.name} on {SOBJECT[f.obj]} in Salesforce")
+    return Problem(f"{f.qualified} ({f.label}) does not exist", f"{create}, or set {f.where} to an existing field")
 
 
 def _wrong_type(f: MappedField, described: Described) -> Problem | None:

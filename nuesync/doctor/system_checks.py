@@ -101,7 +101,9 @@ def fields_check(settings: Settings, side: SalesforceSide, obj: MappedObject) ->
 
 
 def links_check(settings: Settings, side: SalesforceSide) -> Check:
-    """The fields upserts are keyed by are External IDs (else Salesforce refuses the write), ideally unique."""
+    """The fields writes are keyed by are unique External IDs: an External ID, else Salesforce refuses the
+    upsert; unique, because new orders are inserted and the unique index is what refuses a second one
+    after a crash (rule 4 in docs/design.md) — so a non-unique one fails the check."""
     mapping = settings.field_mapping()
     keys = [next(f for f in mapped_fields(mapping, obj) if f.label == LINK) for obj in UPSERT_KEYS]
     described = [(key, side.fields(SOBJECT[key.obj]).get(key.name.lower())) for key in keys]
@@ -116,8 +118,9 @@ def links_check(settings: Settings, side: SalesforceSide) -> Check:
     shared = [key for key, d in described if d is not None and not d.get("unique")]
     if shared:
         names = ", ".join(key.qualified for key in shared)
-        return warn(SF_LINKS, f"{names}: External ID but not unique, so two records could carry the same Nue id",
-                    f"mark {names} Unique in Setup")
+        return fail(SF_LINKS, f"{names}: External ID but not unique, so a rerun after a crash could create a "
+                              "second record with the same Nue id",
+                    f"mark {names} Unique in Setup (`nuesync setup salesforce` generates them so)")
     return ok(SF_LINKS, f"{', '.join(key.qualified for key in keys)} are unique External IDs")
 
 

@@ -35,3 +35,14 @@ def test_init_force_overwrites(tmp_path: Path) -> None:
     result = invoke(["init", "--path", str(path), "--force", "--nue-key-env", "ACME_KEY"])
     assert result.code == ExitCode.OK
     assert load_config(path).settings.nue.api_key_env == "ACME_KEY"
+
+
+def test_init_ends_with_the_first_run_path(tmp_path: Path) -> None:
+    path = tmp_path / "prod.toml"
+    result = invoke(["init", "--path", str(path), "--nue-url", "https://api.nue.io", "--nue-key-env", "NUE_API_KEY",
+                     "--sf-auth", "jwt", "--sf-domain", "login"])
+    assert result.code == 0, result.stderr
+    steps = [line for line in result.stderr.splitlines() if line.strip()[:2] in {f"{n}." for n in range(1, 7)}]
+    assert ["setup salesforce" in steps[1], "doctor" in steps[2], "pull --dry-run" in steps[4]] == [True] * 3
+    assert "NUE_API_KEY" in steps[0] and "SF_PRIVATE_KEY" in steps[0]
+    assert f"--config {path}" in steps[2]

@@ -114,8 +114,8 @@ TEXT_CUSTOM_FIELD_AS_NUMBER = {
     [
         pytest.param(MISSING_ORDER_FIELD, MappedObject.ORDER,
                      "Order.Nue_Payment_Terms__c (billing.payment_term) does not exist",
-                     'create Nue_Payment_Terms__c on Order in Salesforce, or set "billing.payment_term" in '
-                     "[mapping.salesforce.order] to an existing field", id="missing field"),
+                     "generate Nue_Payment_Terms__c with `nuesync setup salesforce --out DIR` and deploy DIR, or set "
+                     '"billing.payment_term" in [mapping.salesforce.order] to an existing field', id="missing field"),
         pytest.param(NUMBER_WHERE_TEXT, MappedObject.ORDER,
                      "Order.Nue_Discount_Percent__c (billing.payment_term) is percent, expected text",
                      '"billing.payment_term" in [mapping.salesforce.order] to a field of text type',
