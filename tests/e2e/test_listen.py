@@ -54,15 +54,15 @@ class Live:
     process: subprocess.Popen[str] | None = None
     url: str = ""
 
-    def start(self, **listen: Any) -> None:
+    def start(self, *flags: str, reconcile_every: str = "0", **listen: Any) -> None:
         document = self.sandbox.config(state_path=self.root / "journal.sqlite3")
         document["listen"].update({"batch_window_seconds": 0.3, **listen})
         self.config.write_text(tomli_w.dumps(document))
         info = self.root / "listen.json"
         info.unlink(missing_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nuesync", "--config", str(self.config), "listen", "--port", "0", "--info-file",
-             str(info), "--reconcile-every", "0"],
+            [sys.executable, "-m", "nuesync", "--config", str(self.config), *flags, "listen", "--port", "0",
+             "--info-file", str(info), "--reconcile-every", reconcile_every],
             env=self.env, stdout=subprocess.DEVNULL, stderr=(self.root / "listen.log").open("a"), text=True)
         wait_for(info.exists)
         self.url = json.loads(info.read_text())["url"]
@@ -305,3 +305,27 @@ def test_kill_9_mid_burst_then_restart_syncs_every_acknowledged_delivery_once(li
     lines = [i.get("Nue_Order_Product_Id__c") for i in live.sandbox.salesforce.records("OrderItem")
              if i.get("Nue_Order_Product_Id__c")]
     assert len(lines) == len(set(lines))
+
+
+def test_the_reconciliation_catches_an_edit_no_webhook_announces(live: Live) -> None:
+    """Nue sends no order-updated event: the service's incremental pull finds the edit anyway."""
+    cart = new_cart(live.sandbox)
+    wait_for(lambda: salesforce_orders_for(live.sandbox, cart))
+    live.stop()
+    live.sandbox.nue.webhooks = None
+    live.sandbox.nue.update_order(cart, {"name": "Renamed in the portal"})
+    live.start(reconcile_every="1s")
+    wait_for(lambda: salesforce_orders_for(live.sandbox, cart)[0]["Name"] == "Renamed in the portal")
+    assert "reconciled" in live.log()
+
+
+def test_with_json_every_log_line_is_a_json_object(live: Live) -> None:
+    live.stop()
+    live.start("--json")
+    live.sandbox.send_webhooks_to(f"{live.url}/webhooks/nue")
+    cart = new_cart(live.sandbox)
+    wait_for(lambda: [d for d in live.deliveries() if d["order_id"] == cart and d["state"] == "done"])
+    assert live.stop() == 0
+    lines = [line for line in live.log().splitlines() if line.startswith("{")]
+    events = [json.loads(line)["event"] for line in lines]
+    assert {"listening", "received", "synced", "batch", "stopped"} <= set(events)

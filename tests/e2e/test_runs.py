@@ -5,6 +5,7 @@ Each test drives the CLI against the emulators on loopback, the way cron, an adm
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -115,6 +116,11 @@ def test_sandbox_serve_writes_its_own_journal_beside_its_config(tmp_path: Path) 
         assert state_path.parent == config.parent.resolve()
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         assert stat.S_IMODE(info.stat().st_mode) == 0o600
+        written = tomllib.loads(config.read_text())
+        env = json.loads(info.read_text())["env"]  # every secret the written config names, for scripts
+        named = [written["nue"]["api_key_env"], written["salesforce"]["session_id_env"],
+                 written["listen"]["nue_secret_env"]]
+        assert sorted(env) == sorted(named) and all(env.values())
     finally:
         process.terminate()
         process.wait(timeout=20)
