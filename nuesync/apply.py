@@ -7,6 +7,10 @@ to the sender afterwards, and a run that died in between is completed by the nex
 one-way link still pairs the two records). Every order written is read back from both systems
 and only counted a success when they now agree (rule 10 in docs/design.md).
 
+After a push, each Nue order written gets the customer's billing-portal checkout link (from
+`nue.checkout_url_template`, when set) on its Salesforce Order, in the same Collections call that
+writes the links back: the link costs no request of its own.
+
 A run can also be stopped part-way: an API goes away, the API budget is spent, or the user
 presses Ctrl-C. The report then still holds every order's outcome — written, written but not
 yet linked back, or not written — and carries the stop's exit code, so nothing half-written is
@@ -19,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from nuesync.adapters.base import OrderSystem, Outcome, WriteResult
+from nuesync.config import checkout_url, template_placeholders
 from nuesync.errors import ExitCode, NuesyncError, interruption
 from nuesync.journal import Journal
 from nuesync.model import Customer, DraftOrder, Links, System
@@ -45,6 +50,7 @@ class ApplyReport:
     outcomes: tuple[OrderOutcome, ...]
     stopped: Stop | None = None
     customers_created: int = 0  # on the receiver, even when an order of theirs failed afterwards
+    checkout_urls: Mapping[str, str] = field(default_factory=dict)  # order key → billing-portal link written
 
     def counts(self) -> dict[str, int]:
         counted = {r.value: 0 for r in SYNC_RESULTS}
@@ -89,6 +95,8 @@ class _Work:
     line_ids: dict[str, str] = field(default_factory=dict)  # sender line id → receiver line id
     customer_id: str | None = None  # the customer's id on the receiver
     customer_created: str | None = None  # set when this run created that customer on the receiver
+    checkout_url: str | None = None  # the Nue order's billing-portal link, to write onto the Salesforce Order
+    checkout_written: bool = False
     failure: tuple[str, str] | None = None
     result: Result = Result.UNCHANGED
 
@@ -98,8 +106,12 @@ class _Work:
 
 
 def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal: Journal | None = None,
-               run_id: int | None = None, progress: Progress | None = None) -> ApplyReport:
-    """Write what `plan` says, verify it, journal it; per-order outcomes, never one failure for all."""
+               run_id: int | None = None, progress: Progress | None = None,
+               checkout_url_template: str | None = None) -> ApplyReport:
+    """Write what `plan` says, verify it, journal it; per-order outcomes, never one failure for all.
+
+    `checkout_url_template` (a push only) adds each written Nue order's checkout link to its Salesforce Order.
+    """
     say = progress or (lambda _message: None)
     systems = {System.NUE: nue, System.SALESFORCE: salesforce}
     sender, receiver = systems[plan.direction.sender], systems[plan.direction.receiver]
@@ -111,26 +123,28 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
     stopped: Stop | None = None
     verified: dict[int, str | None]
     try:
-        _write(work, sender, receiver, say)
+        _write(work, sender, receiver, say, checkout_url_template if receiver.system is System.NUE else None)
     except (NuesyncError, KeyboardInterrupt) as exc:
-        stopped = _stop(exc)
+        stopped = stop_for(exc)
         _mark_stopped(work, stopped.reason, sender.system)
     try:
         say("verifying both systems agree")
         verified = _verify(work, sender, receiver, journal)
     except (NuesyncError, KeyboardInterrupt) as exc:
-        stopped = stopped or _stop(exc)
+        stopped = stopped or stop_for(exc)
         verified = {id(w): f"written, but not read back to verify it: {stopped.reason}" for w in work
                     if w.failure is None}
     outcomes = _outcomes(plan, work, verified)
     created = {w.customer_created for w in work if w.customer_created}
-    report = ApplyReport(plan, outcomes, stopped, len(created))
+    links = {w.action.key: w.checkout_url for w in work if w.checkout_url and w.checkout_written}
+    report = ApplyReport(plan, outcomes, stopped, len(created), links)
     if journal is not None and run_id is not None:
         journal.record_actions(run_id, outcomes)
     return report
 
 
-def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: Progress) -> None:
+def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: Progress,
+           checkout_url_template: str | None) -> None:
     """The write steps, in the order that makes a crash harmless (see the module docstring)."""
     say("creating missing customers")
     _create_customers([w for w in work if w.action.create_customer], sender, receiver)
@@ -138,11 +152,29 @@ def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: P
     _link(receiver, [w for w in work if w.failure is None and _receiver_lacks_links(w, sender.system)], sender.system)
     say(f"writing {len(work)} orders to {receiver.system.label}")
     _upsert([w for w in work if w.failure is None and w.action.kind is not ActionKind.LINK], receiver)
+    if checkout_url_template:
+        _checkout_links([w for w in work if w.failure is None and w.receiver_id], receiver, checkout_url_template)
     say(f"writing links back to {sender.system.label}")
-    _link(sender, [w for w in work if w.failure is None and _sender_lacks_links(w, sender.system)], sender.system)
+    _link(sender, [w for w in work if w.failure is None and (w.checkout_url or _sender_lacks_links(w, sender.system))],
+          sender.system)
 
 
-def _stop(exc: NuesyncError | KeyboardInterrupt) -> Stop:
+def _checkout_links(work: list[_Work], nue: OrderSystem, template: str) -> None:
+    """Each written Nue order's billing-portal link. A template naming `{order_number}` needs the numbers
+    Nue gave the orders just created: one batched read of those, only then."""
+    numbers = {w.receiver_id: w.action.receiver.order_number for w in work if w.action.receiver}
+    unnumbered = [str(w.receiver_id) for w in work if not numbers.get(w.receiver_id)]
+    if unnumbered and "order_number" in template_placeholders(template):
+        numbers |= {o.links.nue_id: o.order_number
+                    for o in nue.fetch_orders(ids=unnumbered, include_activated=True).orders}
+    for item in work:
+        number = numbers.get(item.receiver_id)
+        item.checkout_url = checkout_url(template, order_id=item.receiver_id, order_number=number,
+                                         customer_id=item.customer_id)
+
+
+def stop_for(exc: NuesyncError | KeyboardInterrupt) -> Stop:
+    """How a run that had to stop says why: what `apply` and `followup` report instead of raising."""
     if isinstance(exc, KeyboardInterrupt):
         return Stop(*interruption(exc))
     return Stop(exc.message, exc.exit_code)
@@ -285,18 +317,26 @@ def _take_upserts(work: list[_Work], results: Mapping[str, WriteResult], sender:
 
 
 def _link(system: OrderSystem, work: list[_Work], sender: System) -> None:
-    """Write the other system's ids onto `system`'s records (orders and lines), batched."""
+    """Write the other system's ids onto `system`'s records (orders and lines), batched; onto a Salesforce
+    Order, its checkout link too."""
     if not work:
         return
     orders = [_linked_order(item, sender) for item in work]
-    results = _by_key(system.set_links(orders))
+    if system.system is sender:  # an order whose links are all in place is here for its checkout link alone
+        orders = [order if _sender_lacks_links(item, sender) else order.model_copy(update={"lines": []})
+                  for item, order in zip(work, orders, strict=True)]
+    links = {str(order.links.salesforce_id): item.checkout_url for item, order in zip(work, orders, strict=True)
+             if item.checkout_url and system.system is System.SALESFORCE}
+    results = _by_key(system.set_links(orders, links) if links else system.set_links(orders))
     for item, order in zip(work, orders, strict=True):
         result = results.get(str(order.links.id_in(system.system)))
         if result is None or not result.ok:
             item.fail(result.error_code if result else "NO_RESULT",
                       f"the link in {system.system.label} was not written: {result.message if result else 'no answer'}")
-        elif item.result is Result.UNCHANGED:
-            item.result = Result.LINKED
+        else:
+            item.checkout_written = str(order.links.salesforce_id) in links
+            if item.result is Result.UNCHANGED:
+                item.result = Result.LINKED
 
 
 def _by_key(results: Iterable[WriteResult]) -> dict[str, WriteResult]:

@@ -11,6 +11,7 @@ import difflib
 import ipaddress
 import os
 import re
+import string
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
@@ -26,12 +27,12 @@ from pydantic_core import PydanticCustomError
 
 from nuesync.errors import ConfigError, MissingSecretError
 from nuesync.mapping import (
-    DEFAULTS,
     CustomField,
     FieldMapping,
     MappedObject,
     custom_name_problem,
     field_name_problem,
+    mappable_keys,
     override_name_problem,
 )
 from nuesync.model import System
@@ -92,6 +93,58 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# What a `nue.checkout_url_template` may name: Nue documents no checkout link, so the template says
+# how this tenant's billing portal forms it from the order (see the README's Nue assumptions).
+CHECKOUT_PLACEHOLDERS = ("order_id", "order_number", "customer_id")
+_CHECKOUT_SAMPLE = {"order_id": "a1b2", "order_number": "O-1", "customer_id": "c3d4"}
+
+
+def template_placeholders(template: str) -> tuple[str, ...]:
+    """The `{name}` placeholders of a template, in order (`{{` and `}}` are literal braces).
+
+    Anything else in braces — `{}`, `{0}`, `{name.attr}`, `{name:>5}`, an unbalanced brace — is
+    refused with ValueError: `str.format` would read it as something other than a value to fill in.
+    """
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"not a template: {str(exc)[0].lower()}{str(exc)[1:]}") from None
+    names = []
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(f"'{{{shown}}}' is not a placeholder (write a name in braces, like {{order_id}})")
+        names.append(name)
+    return tuple(names)
+
+
+def _known_placeholders(template: str, allowed: tuple[str, ...]) -> str:
+    """`template`, once every placeholder it names is one of `allowed` (else a ValueError naming them)."""
+    listed = ", ".join(f"{{{name}}}" for name in allowed)
+    try:
+        names = template_placeholders(template)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; the placeholders are {listed}") from None
+    unknown = next((name for name in names if name not in allowed), None)
+    if unknown is not None:
+        hint = difflib.get_close_matches(unknown, allowed, n=1, cutoff=0.5)
+        guess = f" (did you mean {{{hint[0]}}}?)" if hint else ""
+        raise ValueError(f"unknown placeholder {{{unknown}}}{guess}; the placeholders are {listed}")
+    return template
+
+
+def checkout_url(template: str, *, order_id: str | None, order_number: str | None,
+                 customer_id: str | None) -> str | None:
+    """The billing-portal link `template` makes for one Nue order, each value URL-encoded; None when the
+    template names a value that is not known (no link beats a wrong one)."""
+    values = {"order_id": order_id, "order_number": order_number, "customer_id": customer_id}
+    if any(values[name] is None for name in template_placeholders(template)):
+        return None
+    return template.format_map({name: quote(value or "", safe="") for name, value in values.items()})
+
+
 class NueSettings(_Section):
     """`[nue]`: where the Nue API is and which env var holds its key."""
 
@@ -103,6 +156,7 @@ class NueSettings(_Section):
     max_concurrency: int = Field(default=8, ge=1, le=64)
     max_retries: int = Field(default=5, ge=0, le=20)
     page_size: int = Field(default=1000, ge=1, le=10000)
+    checkout_url_template: str | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -112,6 +166,19 @@ class NueSettings(_Section):
         return value
 
     _ca_bundle_readable = field_validator("ca_bundle")(_readable_ca_bundle)
+
+    @field_validator("checkout_url_template")
+    @classmethod
+    def _checkout_template(cls, value: str | None) -> str | None:
+        """Checked when the config loads: a typo in a placeholder would otherwise write a wrong link onto
+        every pushed order."""
+        if value is None:
+            return None
+        _known_placeholders(value, CHECKOUT_PLACEHOLDERS)
+        if not _is_http_url(value.format_map(_CHECKOUT_SAMPLE)):
+            raise ValueError("expected an absolute http(s) URL with placeholders, like "
+                             "'https://portal.example.com/checkout/{order_id}'")
+        return value
 
     @model_validator(mode="after")
     def _key_never_in_clear(self) -> NueSettings:
@@ -157,6 +224,9 @@ class SalesforceSettings(_Section):
     ca_bundle: Path | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=5, ge=0, le=20)
+    # From this many records (orders + lines) a write goes through Bulk API 2.0; 0 keeps Collections.
+    bulk_threshold: int = Field(default=10_000, ge=0)
+    bulk_poll_seconds: float = Field(default=2.0, gt=0)
     session_id_env: str = "SF_SESSION_ID"
     username_env: str = "SF_USERNAME"
     password_env: str = "SF_PASSWORD"
@@ -247,6 +317,62 @@ class ListenSettings(_Section):
         return read_secret(self.nue_secret_env, "listen.nue_secret_env", environ)
 
 
+# What `[followup] subject_template` may name (the README lists them with their meaning).
+SUBJECT_PLACEHOLDERS = ("order_name", "order_number", "customer", "total", "currency", "age")
+_USER_ID = re.compile(r"005[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?")
+
+
+class FollowupSettings(_Section):
+    """`[followup]`: a Salesforce Task for the Account's owner on each abandoned self-service cart."""
+
+    older_than: str = "24h"
+    owner_fallback: str | None = None
+    subject_template: str = "Follow up abandoned cart {order_name} ({total} {currency})"
+    due_in_days: int = Field(default=1, ge=0, le=365)
+    status: str = Field(default="Not Started", min_length=1)
+    priority: str = Field(default="Normal", min_length=1)
+    every: str = "0"
+    cart_field: str = "Nue_Cart_Id__c"
+
+    @field_validator("older_than")
+    @classmethod
+    def _age(cls, value: str) -> str:
+        if not parse_duration(value):
+            raise ValueError("expected an age longer than 0, like 24h or 3d")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("owner_fallback")
+    @classmethod
+    def _user_id(cls, value: str | None) -> str | None:
+        if value is not None and not _USER_ID.fullmatch(value):
+            raise ValueError("expected a Salesforce User Id: 15 or 18 letters and digits starting with 005")
+        return value
+
+    @field_validator("subject_template")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        return _known_placeholders(value, SUBJECT_PLACEHOLDERS)
+
+    @field_validator("cart_field")
+    @classmethod
+    def _cart_field_name(cls, value: str) -> str:
+        return _valid(value, field_name_problem(System.SALESFORCE, value))
+
+    @property
+    def age(self) -> timedelta:
+        return parse_duration(self.older_than)
+
+    @property
+    def interval(self) -> timedelta:
+        return parse_duration(self.every)
+
+
 class LogSettings(_Section):
     """`[log]`: structured logs, one JSON object per line, for cron and `nuesync listen` (docs/logging.md)."""
 
@@ -309,6 +435,7 @@ class Settings(_Section):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     mapping: MappingSettings = Field(default_factory=MappingSettings)
     listen: ListenSettings = Field(default_factory=ListenSettings)
+    followup: FollowupSettings = Field(default_factory=FollowupSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     def field_mapping(self) -> FieldMapping:
@@ -421,7 +548,7 @@ def _check_mapping_keys(raw: dict[str, Any], text: str, path: Path) -> None:
         for obj, table in objects.items():
             if obj not in MappedObject.__members__.values() or not isinstance(table, dict):
                 continue
-            valid = list(DEFAULTS[system][MappedObject(obj)])
+            valid = list(mappable_keys(system, MappedObject(obj)))
             for key in table:
                 if key not in valid:
                     raise ConfigError(_unknown_key_message(path, text, ["mapping", system.value, obj, key], valid))

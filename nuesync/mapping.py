@@ -127,6 +127,22 @@ DEFAULTS: dict[System, dict[MappedObject, Table]] = {
     System.NUE: DEFAULT_NUE,
 }
 
+CHECKOUT_URL = "checkout_url"
+
+# Salesforce fields nuesync writes but never reads into an order: the customer's billing-portal
+# checkout link is for people, not order content, so it takes no part in a diff, a content hash or
+# the readers compiled from the tables above. Overridden from `[mapping.salesforce.<object>]` too.
+WRITE_ONLY_SALESFORCE: dict[MappedObject, Table] = {
+    MappedObject.ORDER: MappingProxyType({CHECKOUT_URL: "Nue_Checkout_URL__c"}),
+}
+
+
+def mappable_keys(system: System, obj: MappedObject) -> tuple[str, ...]:
+    """The keys `[mapping.<system>.<object>]` may set: the default table's, and the write-only fields'."""
+    write_only = WRITE_ONLY_SALESFORCE.get(obj, {}) if system is System.SALESFORCE else {}
+    return (*DEFAULTS[system][obj], *write_only)
+
+
 # Field names reach SOQL queries and GraphQL selections as text, so a name must be a bare API
 # name: anything else ("Region__c FROM Order --") would rewrite the query. A dotted path is
 # allowed only where the default field is one (a relationship path), never in a custom field.
@@ -190,6 +206,7 @@ class FieldMapping:
     salesforce: dict[MappedObject, Table] = field(default_factory=lambda: dict(DEFAULT_SALESFORCE))
     nue: dict[MappedObject, Table] = field(default_factory=lambda: dict(DEFAULT_NUE))
     custom_fields: tuple[CustomField, ...] = ()
+    write_only: dict[MappedObject, Table] = field(default_factory=lambda: dict(WRITE_ONLY_SALESFORCE))
     _compiled: dict[Callable[[FieldMapping], Any], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -207,19 +224,27 @@ class FieldMapping:
     def custom(self, obj: Literal["order", "line"]) -> tuple[CustomField, ...]:
         return tuple(c for c in self.custom_fields if c.object == obj)
 
+    def write_only_field(self, obj: MappedObject, key: str) -> str:
+        """The Salesforce field a write-only key (`checkout_url` on order) names."""
+        return self.write_only[obj][key]
+
     @classmethod
     def build(
         cls,
         overrides: dict[System, dict[MappedObject, dict[str, str]]] | None = None,
         custom_fields: tuple[CustomField, ...] = (),
     ) -> FieldMapping:
-        """Lay overrides on the defaults; keys and names were checked by `config`."""
-        overrides = overrides or {}
-        merged = {
-            system: {
-                obj: MappingProxyType({**table, **overrides.get(system, {}).get(obj, {})})
-                for obj, table in DEFAULTS[system].items()
-            }
-            for system in System
-        }
-        return cls(salesforce=merged[System.SALESFORCE], nue=merged[System.NUE], custom_fields=custom_fields)
+        """Lay overrides on the defaults, a write-only key's on its own table; keys and names were checked by
+        `config`."""
+        given = overrides or {}
+
+        def laid(system: System, obj: MappedObject, table: Table, write_only: bool) -> Table:
+            own = WRITE_ONLY_SALESFORCE.get(obj, {}) if system is System.SALESFORCE else {}
+            kept = {key: name for key, name in given.get(system, {}).get(obj, {}).items() if (key in own) is write_only}
+            return MappingProxyType({**table, **kept})
+
+        merged = {system: {obj: laid(system, obj, table, False) for obj, table in DEFAULTS[system].items()}
+                  for system in System}
+        write_only = {obj: laid(System.SALESFORCE, obj, table, True) for obj, table in WRITE_ONLY_SALESFORCE.items()}
+        return cls(salesforce=merged[System.SALESFORCE], nue=merged[System.NUE], custom_fields=custom_fields,
+                   write_only=write_only)

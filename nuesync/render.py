@@ -419,11 +419,18 @@ def outcome_cells(outcome: OrderOutcome, columns: Sequence[Column]) -> list[Text
     return [cells[column.header] for column in columns]
 
 
+CHECKOUT_COLUMN = Column("checkout link", wrap=True, min_width=24, whole_words=False, drop=1)
+
+
 def outcomes_table(report: ApplyReport) -> FittedTable:
+    """Each written order's outcome; after a push with `nue.checkout_url_template`, its checkout link too."""
     shown = [o for o in report.outcomes if o.result.value != "skipped"]
     columns = outcome_columns(shown)
-    return FittedTable(columns, [outcome_cells(o, columns) for o in shown],
-                       title=f"Results ({report.plan.direction.value})", heading=OUTCOME_HEADING)
+    rows = [outcome_cells(o, columns) for o in shown]
+    if report.checkout_urls:
+        columns = (*columns, CHECKOUT_COLUMN)
+        rows = [[*row, text(report.checkout_urls.get(o.key))] for row, o in zip(rows, shown, strict=True)]
+    return FittedTable(columns, rows, title=f"Results ({report.plan.direction.value})", heading=OUTCOME_HEADING)
 
 
 def report_json(report: ApplyReport) -> dict[str, Any]:
@@ -432,7 +439,7 @@ def report_json(report: ApplyReport) -> dict[str, Any]:
         "direction": report.plan.direction.value,
         "stopped": {"reason": stopped.reason, "exit_code": int(stopped.exit_code)} if stopped else None,
         "counts": report.counts(),
-        "orders": [outcome_json(o) for o in report.outcomes],
+        "orders": [{**outcome_json(o), "checkout_url": report.checkout_urls.get(o.key)} for o in report.outcomes],
     }
 
 

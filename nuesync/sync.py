@@ -181,7 +181,7 @@ class SyncRun:
         if plan.writes:
             self.check_budget()
         report = apply_plan(plan, self.nue, self.salesforce, journal=self.journal, run_id=self.run_id,
-                            progress=self.progress)
+                            progress=self.progress, checkout_url_template=self.settings.nue.checkout_url_template)
         self.applied = True
         self.counts = report.counts()
         self.exit_code = report.exit_code

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from nuesync.config import MappingSettings, Settings, find_config, load_config
+from nuesync.config import MappingSettings, Settings, checkout_url, find_config, load_config
 from nuesync.errors import ConfigError, ExitCode, MissingSecretError
 from nuesync.mapping import MappedObject
 from nuesync.model import System
@@ -36,9 +37,10 @@ def test_the_example_config_loads_and_sets_every_key() -> None:
     assert settings.field_mapping().custom("order")[0].salesforce == "Region__c"
     documented = {f"{section}.{key}" for section, table in loaded.raw.items() if section != "mapping"
                   for key in table}
-    model_keys = {f"{section}.{key}" for section in ("nue", "salesforce", "sync")
+    model_keys = {f"{section}.{key}" for section in ("nue", "salesforce", "sync", "followup")
                   for key in type(getattr(settings, section)).model_fields}
-    commented_out = {"nue.ca_bundle", "salesforce.ca_bundle", "sync.state_path"}
+    commented_out = {"nue.ca_bundle", "salesforce.ca_bundle", "sync.state_path", "nue.checkout_url_template",
+                     "followup.owner_fallback"}
     assert model_keys - documented == commented_out
     text = (REPO / "nuesync.example.toml").read_text()
     for key in commented_out:
@@ -278,3 +280,67 @@ def test_mapping_overrides_must_be_api_names(tmp_path: Path, system: str, value:
     message = config_error(path)
     assert message.startswith(f"{path}:3: 'mapping.{system}.order.name': expected {expected}")
     assert message.endswith(f"(got '{value}')")
+
+
+# --- the checkout link and [followup] ----------------------------------------------------------------------
+
+
+def test_an_unknown_checkout_placeholder_names_file_line_key_and_the_closest(tmp_path: Path) -> None:
+    path = write(tmp_path, '[nue]\nbase_url = "https://x"\ncheckout_url_template = "https://pay.example/{order_nr}"\n')
+    assert config_error(path) == (
+        f"{path}:3: 'nue.checkout_url_template': unknown placeholder {{order_nr}} (did you mean {{order_number}}?); "
+        "the placeholders are {order_id}, {order_number}, {customer_id} (got 'https://pay.example/{order_nr}')")
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("https://pay.example/{0}", "'{0}' is not a placeholder"),
+    ("https://pay.example/{order_id!r}", "'{order_id!r}' is not a placeholder"),
+    ("https://pay.example/{order_id", "not a template: expected '}' before end of string"),
+    ("/checkout/{order_id}", "expected an absolute http(s) URL with placeholders"),
+])
+def test_a_checkout_template_must_be_a_url_with_plain_placeholders(tmp_path: Path, template: str,
+                                                                   expected: str) -> None:
+    path = write(tmp_path, f'[nue]\ncheckout_url_template = "{template}"\n')
+    assert expected in config_error(path)
+
+
+def test_the_checkout_link_fills_each_value_url_encoded_and_needs_every_value_it_names() -> None:
+    template = "https://pay.example/{customer_id}/{order_number}?o={order_id}&x={{literal}}"
+    assert checkout_url(template, order_id="a b", order_number="O-1/2", customer_id="c&d") == (
+        "https://pay.example/c%26d/O-1%2F2?o=a%20b&x={literal}")
+    assert checkout_url(template, order_id="a", order_number=None, customer_id="c") is None
+    assert checkout_url("https://pay.example/{order_id}", order_id="a", order_number=None, customer_id=None) == (
+        "https://pay.example/a")
+
+
+def test_the_checkout_link_field_is_overridden_like_any_mapped_field_and_never_read(tmp_path: Path) -> None:
+    path = write(tmp_path, '[mapping.salesforce.order]\ncheckout_url = "Portal_Link__c"\n')
+    mapping = load_config(path).settings.field_mapping()
+    assert mapping.write_only_field(MappedObject.ORDER, "checkout_url") == "Portal_Link__c"
+    assert "checkout_url" not in mapping.table(System.SALESFORCE, MappedObject.ORDER)
+    typo = write(tmp_path, '[mapping.salesforce.order]\ncheckout_ulr = "Portal_Link__c"\n', "typo.toml")
+    assert config_error(typo).endswith("did you mean 'checkout_url'?")
+    nue = write(tmp_path, '[mapping.nue.order]\ncheckout_url = "portalLink"\n', "nue.toml")
+    assert "unknown key 'mapping.nue.order.checkout_url'" in config_error(nue)
+
+
+def test_followup_defaults() -> None:
+    followup = Settings().followup
+    assert (followup.age, followup.interval, followup.owner_fallback) == (timedelta(hours=24), timedelta(0), None)
+    assert (followup.due_in_days, followup.status, followup.priority) == (1, "Not Started", "Normal")
+    assert followup.subject_template == "Follow up abandoned cart {order_name} ({total} {currency})"
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("older_than", '"0"', "expected an age longer than 0"),
+    ("every", '"soon"', "expected a duration like 30s"),
+    ("owner_fallback", '"001000000000001AAA"', "expected a Salesforce User Id"),
+    ("subject_template", '"Call {customer_name}"', "unknown placeholder {customer_name} (did you mean {customer}?)"),
+    ("cart_field", '"Cart Id"', "a Salesforce API name"),
+    ("due_in_days", "-1", "greater than or equal to 0"),
+])
+def test_followup_settings_are_checked_naming_the_line(tmp_path: Path, key: str, value: str, expected: str) -> None:
+    path = write(tmp_path, f"[followup]\nstatus = \"Not Started\"\n{key} = {value}\n")
+    message = config_error(path)
+    assert message.startswith(f"{path}:3: 'followup.{key}'")
+    assert expected in message

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from nuesync.mapping import DEFAULTS, MappedObject, custom_name_problem, field_name_problem, override_name_problem
+from nuesync.mapping import (
+    DEFAULTS,
+    WRITE_ONLY_SALESFORCE,
+    MappedObject,
+    custom_name_problem,
+    field_name_problem,
+    mappable_keys,
+    override_name_problem,
+)
 from nuesync.model import System
 
 
@@ -49,3 +57,11 @@ def test_an_override_may_be_dotted_only_where_its_default_is(monkeypatch: pytest
 def test_a_custom_fields_canonical_name_is_an_identifier() -> None:
     assert custom_name_problem("sales_region") is None
     assert custom_name_problem("sales region") is not None
+
+
+def test_every_write_only_default_is_a_valid_salesforce_name_and_mappable() -> None:
+    for obj, table in WRITE_ONLY_SALESFORCE.items():
+        for key, name in table.items():
+            assert field_name_problem(System.SALESFORCE, name) is None, (obj, key, name)
+            assert key in mappable_keys(System.SALESFORCE, obj)
+            assert key not in mappable_keys(System.NUE, obj)

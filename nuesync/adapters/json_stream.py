@@ -31,16 +31,18 @@ def stream_array(body: bytes | str, path: Sequence[str]) -> Stream:
     """Yield each member of the array at `path` (object keys from the top) of the JSON `body`, then
     return the whole document with that array left empty.
 
-    Values are those of `json.loads(body, parse_float=Decimal)`; malformed JSON raises its
-    `JSONDecodeError`, possibly after some members were yielded. When `path` leads to no array,
-    nothing is yielded and the document is returned whole. A key repeated on `path` is refused:
-    `json.loads` would keep only the last one, whose members would not be the ones yielded.
+    Values are those of `json.loads(body, parse_float=Decimal)`; malformed JSON raises the
+    `JSONDecodeError` it raises (same message and position), possibly after some members were
+    yielded. When `path` leads to no array, nothing is yielded and the document is returned
+    whole. A key repeated on `path` is refused: `json.loads` would keep only the last one, whose
+    members would not be the ones yielded.
     """
     text = body.decode(json.detect_encoding(body), "surrogatepass") if isinstance(body, bytes) else body
     if text.startswith("\ufeff"):
         raise JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     document, end = yield from _value(text, _skip(text, 0), tuple(path))
-    if _skip(text, end) != len(text):
+    end = _skip(text, end)  # where `json.loads` reports extra data: past the whitespace
+    if end != len(text):
         raise JSONDecodeError("Extra data", text, end)
     return document
 

@@ -114,17 +114,17 @@ class NueAdapter:
         if since is not None:
             clauses.append(self._changed_since(since))
         if ids is None:
-            records = self._select("order", self.wire.order_selection(), {"_and": clauses})
+            records = self._rows("order", self.wire.order_selection(), {"_and": clauses})
         else:
-            records = [
+            records = (
                 record
                 for chunk in _chunks(list(dict.fromkeys(ids)), self._page_size)
-                for record in self._select(
+                for record in self._rows(
                     "order", self.wire.order_selection(), {"_and": [*clauses, {"id": {"_in": chunk}}]}
                 )
-            ]
+            )
         status = ORDER_RECORD_FIELDS["status"]
-        kept = [r for r in records if not isinstance(r, Mapping) or _has_status(r.get(status), statuses)]
+        kept = (r for r in records if not isinstance(r, Mapping) or _has_status(r.get(status), statuses))
         orders, problems = self.wire.orders_from_wire(kept)
         return FetchResult(orders=orders, problems=problems)
 
@@ -212,6 +212,10 @@ class NueAdapter:
             return self._catalog
 
     def _select(self, root: str, selection: str, where: Mapping[str, Any]) -> list[Any]:
+        return list(self._rows(root, selection, where))
+
+    def _rows(self, root: str, selection: str, where: Mapping[str, Any]) -> Iterator[Any]:
+        """The rows as they are decoded: an order read translates each while its objects are young."""
         return self.http.select(self.api.graphql_roots[root], selection, where, self._page_size)
 
     def _data(self, reply: Reply, what: str) -> Any:

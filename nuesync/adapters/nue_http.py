@@ -18,7 +18,7 @@ import os
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +30,7 @@ import httpx
 
 from nuesync.adapters.base import ApiUsage, Outcome, WriteResult
 from nuesync.adapters.early_stop import STOPPED_EARLY, IdenticalFailures
+from nuesync.adapters.json_stream import stream_array
 from nuesync.adapters.nue_api import Endpoint, NueAssumptions
 from nuesync.adapters.nue_wire import graphql_literal, json_number
 from nuesync.adapters.retry import RetryPolicy
@@ -64,15 +65,24 @@ def _count(data: Mapping[str, Any], root: str) -> int | None:
 
 @dataclass(frozen=True)
 class Reply:
-    """One HTTP answer, decoded once: status, JSON body (Decimals kept exact) or None.
+    """One HTTP answer: status and body bytes, decoded once, when first asked for, into `body`.
 
-    It carries the connection's `Redactor` so that the error it describes, wherever the adapter
-    puts it, never repeats a secret the server echoed.
+    Decoding waits so that a read can decode a page of rows one row at a time instead
+    (`NueHttp.select`). It carries the connection's `Redactor` so that the error it describes,
+    wherever the adapter puts it, never repeats a secret the server echoed.
     """
 
     status: int
-    body: Any
+    content: bytes = field(repr=False)
     redactor: Redactor = field(default_factory=Redactor, repr=False, compare=False)
+
+    @functools.cached_property
+    def body(self) -> Any:
+        """The JSON body (Decimals kept exact), or None when it is not JSON."""
+        try:
+            return json.loads(self.content, parse_float=Decimal)
+        except ValueError:
+            return None
 
     @property
     def ok(self) -> bool:
@@ -145,7 +155,7 @@ class NueHttp:
                         f"Nue refused the API key (HTTP 401 from {self.base_url}): check the key in the "
                         f"environment variable {self._key_env} (named by nue.api_key_env)"
                     )
-                failure = Reply(response.status_code, _decode(response), self.redactor)
+                failure = Reply(response.status_code, response.content, self.redactor)
                 if response.status_code not in self.api.retryable_statuses:
                     return failure
                 retry_after = response.headers.get("retry-after")
@@ -181,7 +191,7 @@ class NueHttp:
             raise
         trace(status=response.status_code, seconds=time.perf_counter() - started,
               response_body=lambda: response.content)
-        return response
+        return _unbound(response)
 
     def _untrusted_message(self) -> str:
         trusted = f"nue.ca_bundle ({self._ca_bundle})" if self._ca_bundle else "the CA certificates in use"
@@ -190,13 +200,16 @@ class NueHttp:
             "set nue.ca_bundle to the PEM file of the CA that issued it"
         )
 
-    def select(self, root: str, selection: str, where: Mapping[str, Any], page_size: int) -> list[Any]:
+    def select(self, root: str, selection: str, where: Mapping[str, Any], page_size: int) -> Iterator[Any]:
         """Every `root` row matching `where`, `page_size` rows per request, in a stable order.
 
         The first request also asks `<root>_aggregate` for the count, so the read knows when it
         is complete even if the server silently clamps `limit` below `page_size` (as a Hasura
         role's row limit does) — and needs no trailing empty page. A server without aggregates
         is asked again without it, and then a page shorter than `page_size` is taken as the last.
+
+        Rows are handed on as each page is decoded, one row at a time (`graphql_rows`), so the
+        caller translates a row while its objects are young (see `json_stream`).
         """
         where_text = graphql_literal(where)
         rows_field = (
@@ -204,43 +217,49 @@ class NueHttp:
             f"{selection}"
         )
         count_field = f"{root}_aggregate(where: {where_text}) {{ aggregate {{ count }} }}"
-        rows: list[Any] = []
+        received = 0
         total: int | None = None
         while True:
-            counting = self._count_rows and not rows
+            counting = self._count_rows and not received
             fields = f"{rows_field} {count_field}" if counting else rows_field
             query = f"query Nuesync{root}($limit: Int!, $offset: Int!) {{ {fields} }}"
+            page = _Counted(self.graphql_rows(query, {"limit": page_size, "offset": received}, root))
             try:
-                data = self.graphql(query, {"limit": page_size, "offset": len(rows)}, root)
+                data = yield from page
             except NueGraphQLError as exc:
                 if not counting or f"{root}_aggregate" not in exc.message:
                     raise
                 log.info("Nue has no %s_aggregate; paging until a short page", root)
                 self._count_rows = False
+                received += page.count  # rows that came with the refusal are not asked for again
                 continue
-            page = data.get(root)
-            if not isinstance(page, list):
-                raise ApiUnavailableError(f"Nue's GraphQL answer has no list at data.{root}")
+            received += page.count
             total = _count(data, root) if counting else total
-            rows.extend(page)
-            if not page or (len(rows) >= total if total is not None else len(page) < page_size):
-                return rows
+            if not page.count or (received >= total if total is not None else page.count < page_size):
+                return
 
-    def graphql(self, query: str, variables: Mapping[str, Any], what: str) -> Mapping[str, Any]:
-        """The `data` of one GraphQL request; GraphQL `errors` or a malformed answer raise."""
+    def graphql_rows(self, query: str, variables: Mapping[str, Any], root: str) -> Generator[Any, None, Any]:
+        """The rows at `data.<root>` of one GraphQL request as they are decoded; returns its `data`
+        (that list left empty). GraphQL `errors` or a malformed answer raise.
+
+        `errors` may follow the rows in the answer: it then raises after them, ending the read as
+        it always did. An error status keeps the whole-body path: such answers are small.
+        """
         reply = self.send(self.api.endpoints["graphql"], body={"query": query, "variables": variables})
-        body = reply.body if isinstance(reply.body, Mapping) else {}
-        if body.get("errors"):
+        body = (yield from _streamed(reply.content, ("data", root))) if reply.ok else reply.body
+        if isinstance(body, Mapping) and body.get("errors"):
             messages = "; ".join(
                 str(error.get("message", error)) if isinstance(error, Mapping) else str(error)
                 for error in body["errors"]
             )
-            raise NueGraphQLError(f"Nue rejected the GraphQL query for {what}: {self.redactor.text(messages)}")
+            raise NueGraphQLError(f"Nue rejected the GraphQL query for {root}: {self.redactor.text(messages)}")
         if not reply.ok:
             code, message = reply.error(self.api)
-            raise ApiUnavailableError(f"Nue answered {code} to the GraphQL query for {what}: {message}")
-        if not isinstance(body.get("data"), Mapping):
-            raise ApiUnavailableError(f"Nue's GraphQL answer for {what} has no data object")
+            raise ApiUnavailableError(f"Nue answered {code} to the GraphQL query for {root}: {message}")
+        if not isinstance(body, Mapping) or not isinstance(body.get("data"), Mapping):
+            raise ApiUnavailableError(f"Nue's GraphQL answer for {root} has no data object")
+        if not isinstance(body["data"].get(root), list):
+            raise ApiUnavailableError(f"Nue's GraphQL answer has no list at data.{root}")
         return body["data"]
 
     def _note_usage(self, headers: httpx.Headers) -> None:
@@ -269,11 +288,33 @@ def _untrusted_certificate(exc: BaseException) -> bool:
     return False
 
 
-def _decode(response: httpx.Response) -> Any:
+def _unbound(response: httpx.Response) -> httpx.Response:
+    """`response`, read whole, without its spent stream: httpx binds a response's stream back to the
+    response, a reference cycle that keeps the body alive until the cycle collector runs — and a
+    read pauses the collector (`nuesync.fetch`), which would keep every page read until the read ends."""
+    response.stream = httpx.ByteStream(b"")
+    return response
+
+
+def _streamed(content: bytes, path: tuple[str, ...]) -> Generator[Any, None, Any]:
+    """`stream_array` of an answer; an answer that is not JSON is None, as `Reply.body` reads it."""
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return (yield from stream_array(content, path))
     except ValueError:
         return None
+
+
+class _Counted(Iterator[Any]):
+    """A stream's members, counted as they pass; `yield from` it still gets the stream's return value."""
+
+    def __init__(self, stream: Iterator[Any]) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def __next__(self) -> Any:
+        member = next(self._stream)
+        self.count += 1
+        return member
 
 
 def _json_default(value: Any) -> Any:

@@ -56,7 +56,8 @@ from nuesync.adapters.salesforce_wire import (
 )
 from nuesync.config import Settings
 from nuesync.errors import NuesyncError
-from nuesync.mapping import MappedObject
+from nuesync.followup.task import AccountOwner, FollowUpTask
+from nuesync.mapping import CHECKOUT_URL, MappedObject
 from nuesync.model import Customer, DraftOrder, LineItem, System
 
 __all__ = [
@@ -543,7 +544,16 @@ class SalesforceAdapter:
         A line that fails marks its order failed, saying the header was written but that line
         was not. When the run has to stop (API budget spent, Salesforce gone), the raised error
         carries every order's outcome so far (`partial_results`).
+
+        A backfill of at least `salesforce.bulk_threshold` records (orders plus lines) goes through
+        Bulk API 2.0 instead: two upsert jobs instead of hundreds of Collections calls, keyed the
+        same way, with the same per-order outcomes (see `salesforce_bulk`).
         """
+        threshold = self._settings.salesforce.bulk_threshold
+        if threshold and sum(1 + len(order.lines) for order in orders) >= threshold:
+            from nuesync.adapters.salesforce_bulk import BulkOrderWriter  # it builds on this module's planning
+
+            return BulkOrderWriter(self, poll_seconds=self._settings.salesforce.bulk_poll_seconds).upsert_orders(orders)
         writes = [_OrderWrite(order, order.links.nue_id or "", new=not order.links.salesforce_id) for order in orders]
         try:
             self._prepare(writes)
@@ -662,10 +672,13 @@ class SalesforceAdapter:
         for (write, key), result in zip(owners, results, strict=True):
             write.line_written(key, result)
 
-    def set_links(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
-        """Write the Nue ids (order and lines) and the origin onto records that exist here, by Id."""
+    def set_links(self, orders: Sequence[DraftOrder],
+                  checkout_urls: Mapping[str, str] | None = None) -> list[WriteResult]:
+        """Write the Nue ids (order and lines) and the origin onto records that exist here, by Id; and each
+        Order's billing-portal link in `checkout_urls` (by Order Id) in the same call, so it costs none."""
         links = [_LinkWrite(order) for order in orders]
         order_table, line_table = self._table(MappedObject.ORDER), self._table(MappedObject.LINE)
+        checkout_field = self._mapping.write_only_field(MappedObject.ORDER, CHECKOUT_URL)
         order_records, line_records = [], []
         owners: list[tuple[_LinkWrite, str]] = []
         for link in links:
@@ -675,6 +688,8 @@ class SalesforceAdapter:
             record = {"attributes": {"type": "Order"}, "id": link.key, order_table["links.nue_id"]: order.links.nue_id}
             if order.origin is not None:
                 record[order_table["origin"]] = ORIGIN.write(order.origin)
+            if checkout_urls and link.key in checkout_urls:
+                record[checkout_field] = checkout_urls[link.key]
             order_records.append(record)
             for line in order.lines:
                 if line.links.salesforce_id and line.links.nue_id:
@@ -743,6 +758,54 @@ class SalesforceAdapter:
         unkeyed = WriteResult("", Outcome.FAILED, None, "MISSING_EXTERNAL_ID", "the customer has no Nue id to key by")
         return [outcomes.get(c.links.nue_id or "", unkeyed) for c in customers]
 
+    # --- follow-up tasks (`nuesync followup`) ---
+
+    def account_owners(self, account_ids: Sequence[str]) -> dict[str, AccountOwner]:
+        """Each existing Account's owner and whether that user is active, by the ids as given: one query
+        per batch of ids (the owner's `IsActive` comes through the `Owner` relationship)."""
+        found = self._existing("Account", ACCOUNT_KEY_PREFIX, account_ids, "Id, OwnerId, Owner.IsActive")
+        return {given: AccountOwner(record.get("OwnerId"), bool((record.get("Owner") or {}).get("IsActive")))
+                for given, record in found.items()}
+
+    def cart_tasks(self, cart_ids: Sequence[str]) -> dict[str, str]:
+        """Cart id → the Task already keyed by it (`[followup] cart_field`), one `queryAll` per batch: a task
+        a rep deleted (recycle bin) or Salesforce archived still counts, so a cart never gets a second one."""
+        cart_field = self._settings.followup.cart_field
+        found: dict[str, str] = {}
+        for soql in _statements(f"SELECT Id, {cart_field} FROM Task", [], {cart_field: cart_ids}):
+            page = self.connection.request("GET", "queryAll", params={"q": soql})
+            while True:
+                found.update((row[cart_field], row["Id"]) for row in page["records"] if row.get(cart_field))
+                if page.get("done", True):
+                    break
+                page = self.connection.request("GET", page["nextRecordsUrl"])
+        return found
+
+    def create_tasks(self, tasks: Sequence[FollowUpTask]) -> list[WriteResult]:
+        """Insert Tasks with Collections (≤ 200 a call); one result per task, keyed by its cart id. When the
+        run has to stop, the raised error carries the results so far (`partial_results`)."""
+        records = [self._task_record(task) for task in tasks]
+        results: list[WriteResult] = []
+        try:
+            for task, answer in zip(tasks, self.connection.write_collection("POST", "composite/sobjects", records),
+                                    strict=True):
+                results.append(_insert_result(task.cart_id, answer))
+        except NuesyncError as exc:
+            exc.partial_results = results  # type: ignore[attr-defined]
+            raise
+        return results
+
+    def _task_record(self, task: FollowUpTask) -> dict[str, Any]:
+        """A Task to insert, related to the Order; to its bill-to contact (`WhoId`) only when it has one."""
+        record: dict[str, Any] = {
+            "attributes": {"type": "Task"}, "Subject": task.subject, "Description": task.description,
+            "WhatId": task.order_id, "OwnerId": task.owner_id, "ActivityDate": task.due.isoformat(),
+            "Status": task.status, "Priority": task.priority, self._settings.followup.cart_field: task.cart_id,
+        }
+        if task.contact_id:
+            record["WhoId"] = task.contact_id
+        return record
+
     # --- run bookkeeping ---
 
     def organization_id(self) -> str:
@@ -790,6 +853,14 @@ def _activation_result(order_id: str, answer: Mapping[str, Any] | None) -> Write
 def _header_failure(result: Mapping[str, Any]) -> tuple[str, str]:
     error = record_error(result)
     return str(error.get("statusCode")), f"order not written: {describe_error(error)}"
+
+
+def _insert_result(key: str, answer: Mapping[str, Any]) -> WriteResult:
+    """A Collections insert's answer (which, unlike an upsert's, does not say `created`)."""
+    if answer.get("success"):
+        return WriteResult(key, Outcome.CREATED, answer["id"])
+    error = record_error(answer)
+    return WriteResult(key, Outcome.FAILED, None, error.get("statusCode"), describe_error(error))
 
 
 def _upsert_result(key: str, answer: Mapping[str, Any]) -> WriteResult:

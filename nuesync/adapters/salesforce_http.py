@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -29,6 +29,7 @@ from urllib3.exceptions import NameResolutionError
 
 from nuesync.adapters.base import ApiUsage
 from nuesync.adapters.early_stop import STOPPED_EARLY, IdenticalFailures
+from nuesync.adapters.json_stream import stream_array
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.salesforce_wire import dumps, loads
 from nuesync.adapters.tls import configured_bundle
@@ -399,7 +400,14 @@ class SalesforceConnection:
     def request(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None, body: str | None = None
     ) -> Any:
-        """`send`, then the parsed JSON body; an error answer raises `SalesforceRequestError`.
+        """`send`, then the parsed JSON body; an error answer raises (see `_answer`)."""
+        response = self._answer(method, path, params, body)
+        return loads(response.content) if response.content else None
+
+    def _answer(
+        self, method: str, path: str, params: Mapping[str, str] | None, body: str | None
+    ) -> requests.Response:
+        """`send`'s final answer when it is a success; an error answer raises `SalesforceRequestError`.
 
         A server-side failure (5xx) left after the retries is Salesforce being unavailable, not
         a refused request: it stops the run with `ApiUnavailableError`.
@@ -423,18 +431,34 @@ class SalesforceConnection:
                 status=response.status_code,
                 error_code=code,
             )
-        return loads(response.content) if response.content else None
+        return response
 
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every row of a SOQL query, following the parent's and each child subquery's next pages."""
-        page = self.request("GET", "query", params={"q": soql})
+        """Every row of a SOQL query, following the parent's and each child subquery's next pages.
+
+        A page (up to 2,000 rows with their subquery rows) is decoded one row at a time, each row
+        handed on as soon as its children are complete: the caller translates it while its objects
+        are young, rather than every object of the page living until its last row is translated
+        (see `json_stream`). A malformed page raises `json.JSONDecodeError`, as `json.loads` would.
+        """
+        path, params = "query", {"q": soql}
         while True:
-            for record in page["records"]:
-                self._complete_children(record)
-                yield record
+            page = yield from self._page_rows(path, params)
             if page.get("done", True):
                 return
-            page = self.request("GET", page["nextRecordsUrl"])
+            path, params = page["nextRecordsUrl"], None
+
+    def _page_rows(self, path: str, params: Mapping[str, str] | None) -> Generator[dict[str, Any], None, Any]:
+        """One query page's rows as they are decoded, each with its children complete; returns the
+        page's paging fields (`done`, `nextRecordsUrl`), its `records` left empty."""
+        rows = stream_array(self._answer("GET", path, params, None).content, ("records",))
+        while True:
+            try:
+                record = next(rows)
+            except StopIteration as end:
+                return end.value
+            self._complete_children(record)
+            yield record
 
     def _complete_children(self, record: dict[str, Any]) -> None:
         for value in record.values():

@@ -32,6 +32,7 @@ from nuesync.cli import (
     demo_cmd,
     diff_cmd,
     doctor_cmd,
+    followup_cmd,
     init_cmd,
     listen_cmd,
     log_cmd,
@@ -97,7 +98,7 @@ for _name, _command in (
     ("init", init_cmd.init), ("diff", diff_cmd.diff), ("pull", sync_cmd.pull), ("push", sync_cmd.push),
     ("apply", sync_cmd.apply), ("show-plan", show_plan_cmd.show_plan), ("activate", activate_cmd.activate),
     ("log", log_cmd.log), ("doctor", doctor_cmd.doctor), ("demo", demo_cmd.demo), ("listen", listen_cmd.listen),
-    ("retry", listen_cmd.retry),
+    ("retry", listen_cmd.retry), ("followup", followup_cmd.followup),
 ):
     app.command(_name)(_reported_interruptions(_command))
 app.add_typer(sandbox_cmd.app, name="sandbox")

@@ -89,7 +89,7 @@ def mapped_fields(mapping: FieldMapping, obj: MappedObject) -> list[MappedField]
     expected = EXPECTED_KIND[obj]
     fields = [
         MappedField(obj, path, name, expected.get(path), f'"{path}" in [mapping.salesforce.{obj.value}]')
-        for path, name in mapping.table(SF, obj).items()
+        for path, name in {**mapping.table(SF, obj), **mapping.write_only.get(obj, {})}.items()
     ]
     if obj in (MappedObject.ORDER, MappedObject.LINE):
         fields += [

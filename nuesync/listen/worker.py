@@ -24,6 +24,7 @@ from nuesync.activate import carry_out, decide_selection, select_orders, sync_an
 from nuesync.config import Settings
 from nuesync.errors import NuesyncError
 from nuesync.fetch import Scope
+from nuesync.followup.run import follow_up_unattended
 from nuesync.listen.events import log_event
 from nuesync.listen.inbound import ORDER_ACTIVATED, ORDER_CREATED
 from nuesync.listen.queue import Delivery, DeliveryQueue, Source, State
@@ -70,7 +71,8 @@ class Worker:
 
     def __init__(self, settings: Settings, environ: Mapping[str, str], queue: DeliveryQueue, target: Target,
                  open_systems: Callable[[], Systems], *, systems: Systems | None = None,
-                 batch_window: float | None = None, reconcile_every: timedelta | None = None) -> None:
+                 batch_window: float | None = None, reconcile_every: timedelta | None = None,
+                 followup_every: timedelta | None = None) -> None:
         self.settings = settings
         self.environ = environ
         self.queue = queue
@@ -79,6 +81,7 @@ class Worker:
         self._systems: Systems | None = systems  # kept across batches; reopened after a failure
         self.batch_window = settings.listen.batch_window_seconds if batch_window is None else batch_window
         self.reconcile_every = settings.listen.reconcile_interval if reconcile_every is None else reconcile_every
+        self.followup_every = settings.followup.interval if followup_every is None else followup_every
         self.contact = Contact()
         self.busy = threading.Event()
 
@@ -87,6 +90,7 @@ class Worker:
     def run(self, stop: threading.Event, wake: threading.Event) -> None:
         """Wait for deliveries (woken by the HTTP side, or polling for `nuesync retry`), batch, process."""
         next_reconcile = time.monotonic() + self.reconcile_every.total_seconds()
+        next_followup = time.monotonic() + self.followup_every.total_seconds()
         while not stop.is_set():
             due = self.queue.next_due()
             now = datetime.now(UTC)
@@ -96,6 +100,9 @@ class Worker:
             elif self.reconcile_every and time.monotonic() >= next_reconcile:
                 self.reconcile()
                 next_reconcile = time.monotonic() + self.reconcile_every.total_seconds()
+            elif self.followup_every and time.monotonic() >= next_followup:
+                self.followup()
+                next_followup = time.monotonic() + self.followup_every.total_seconds()
             else:
                 wait = 1.0 if due is None else min(1.0, max(0.05, (due - now).total_seconds()))
                 wake.wait(wait)
@@ -247,6 +254,20 @@ class Worker:
                           error=getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}", started=started)
                 self._reopen_systems()
         self._reopen_systems()  # fresh catalogue caches at least once per interval
+
+    def followup(self) -> None:
+        """`nuesync followup --yes` every `[followup] every`: reps hear of abandoned carts without a cron job."""
+        started = time.perf_counter()
+        try:
+            options = {"via": "listen", "older_than": self.settings.followup.older_than, "yes": True}
+            with self._run("followup", options) as run:
+                report = follow_up_unattended(run, datetime.now(UTC))
+            self.contact.ok("nue", "salesforce")
+            log_event("followed up", created=report.counts()["created"], started=started)
+        except Exception as exc:  # like the safety net: the next round tries again
+            log_event("followup failed", level=logging.WARNING,
+                      error=getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}", started=started)
+            self._reopen_systems()
 
 
 def run_plan(run: SyncRun, plan: Plan) -> tuple[OrderOutcome, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from nuesync.mapping import MappedObject
+from nuesync.mapping import CHECKOUT_URL, MappedObject
 
 MetadataType = Literal[
     "Text", "LongTextArea", "Number", "Percent", "Currency", "Date", "Checkbox", "Picklist", "Url", "Lookup",
@@ -67,12 +67,10 @@ BILL_CYCLE_DAYS = ("1st Day of Month", "15th Day of Month", "Last Day of Month")
 BILLING_TIMINGS = ("In Advance", "In Arrears")
 PAYMENT_TERMS = ("Due Upon Receipt", "Due on Receipt", "Net 15", "Net 30", "Net 45", "Net 60")
 
-# Keys outside the mapping tables: the Sync Order checkbox (named by `listen.trigger_field`) and
-# the billing-portal checkout link, generated under this name until the mapping carries the key.
+# Keys outside the mapping's read tables: the Sync Order checkbox (named by `listen.trigger_field`)
+# and the mapping's write-only fields (the billing-portal checkout link, `checkout_url` on order).
 TRIGGER_KEY = "listen.trigger_field"
-CHECKOUT_KEY = "checkout_url"
-CHECKOUT_URL_FIELD = "Nue_Checkout_URL__c"
-UNMAPPED_DEFAULTS: dict[MappedObject, dict[str, str]] = {MappedObject.ORDER: {CHECKOUT_KEY: CHECKOUT_URL_FIELD}}
+CHECKOUT_KEY = CHECKOUT_URL
 
 
 def _link(label: str, what: str) -> FieldSpec:

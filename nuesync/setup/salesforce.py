@@ -31,7 +31,6 @@ from nuesync.setup.fields import (
     CHECKOUT_KEY,
     SPECS,
     TRIGGER_KEY,
-    UNMAPPED_DEFAULTS,
     ExpectedField,
     custom_field_spec,
     is_custom,
@@ -56,13 +55,12 @@ def expected_fields(settings: Settings) -> list[ExpectedField]:
 
 
 def _mapped(mapping: FieldMapping) -> list[ExpectedField]:
-    """The mapping tables' fields (and the keys the mapping does not carry yet, under their default names)."""
+    """The mapping tables' fields, the write-only ones (the checkout link) included."""
     fields = []
     for obj in MappedObject:
-        table = mapping.table(System.SALESFORCE, obj)
-        unmapped = {key: name for key, name in UNMAPPED_DEFAULTS.get(obj, {}).items() if key not in table}
+        table = {**mapping.table(System.SALESFORCE, obj), **mapping.write_only.get(obj, {})}
         fields += [ExpectedField(obj, key, name, SPECS[(obj, key)], f'"{key}" in [mapping.salesforce.{obj.value}]')
-                   for key, name in {**table, **unmapped}.items()]
+                   for key, name in table.items()]
     return fields
 
 

@@ -62,11 +62,22 @@ def test_without_an_array_at_the_path_nothing_is_yielded_and_the_document_is_ret
     assert streamed(body, ["data", "rows"]) == ([], json.loads(body))
 
 
-@pytest.mark.parametrize(
-    "body",
-    ['{"rows": [1, 2', '{"rows": [1,]}', '{"rows": [1] "x": 1}', '{"rows": [1]} trailing', "{rows: []}",
-     '{"rows" []}', '{"rows": [1], "rows": [2]}', "\ufeff{}"],
-)
+_MALFORMED = ['{"rows": [1, 2', '{"rows": [1,]}', '{"rows": [1] "x": 1}', '{"rows": [1]} trailing', "{rows: []}",
+              '{"rows" []}', "\ufeff{}", '{"rows": [1]}  \n x', "", "<html>", '{"rows": [{"a": }]}']
+
+
+@pytest.mark.parametrize("body", [*_MALFORMED, '{"rows": [1], "rows": [2]}'])
 def test_malformed_json_is_a_decode_error(body: str) -> None:
     with pytest.raises(json.JSONDecodeError):
         streamed(body, ["rows"])
+
+
+@pytest.mark.parametrize("body", _MALFORMED)
+def test_a_decode_error_says_what_json_loads_says_and_where(body: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(body)
+
+    with pytest.raises(json.JSONDecodeError) as caught:
+        streamed(body, ["rows"])
+
+    assert (caught.value.msg, caught.value.pos) == (expected.value.msg, expected.value.pos)

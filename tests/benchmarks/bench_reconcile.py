@@ -5,11 +5,12 @@ Run: python tests/benchmarks/bench_reconcile.py [--before REV] [SIZES…]   (def
 Both systems' answers are built as the APIs send them (Nue: GraphQL pages of order records with
 `orderProducts`; Salesforce: SOQL query pages of Order rows with the `OrderItems` subquery) and
 handed to the wire modules page by page, as `SalesforceConnection.query` hands rows to the
-adapter. The pages are written to files first, so every run reads the same bytes and building
-them costs the measured process nothing. Each size and mode runs in its own process, so peak
+adapter — or, in the `production` mode, answered to the real adapters' HTTP requests. The pages
+are written to files first, so every run reads the same bytes and building them costs the
+measured process nothing. Each size and mode runs in its own process, so peak
 memory (max RSS, the page being read included) is measured per run. Columns are CPU seconds
-(the work is single-threaded and does no I/O, so other processes on a shared machine barely
-move them):
+(the work is single-threaded — `production` aside: two threads, CPU of both counted — and does
+no network I/O, so other processes on a shared machine barely move them):
 - parse:    JSON bytes → Python, decoding included in `next()` on the page's records,
 - validate: wire records → canonical records (`NueWire.orders_from_wire`, and for Salesforce the
             adapter's loop over `order_from_wire`, problems collected the same way),
@@ -23,18 +24,25 @@ move them):
 
 Modes (rows):
 - pages:    each page decoded whole with `json.loads(…, parse_float=Decimal)`, as both HTTP layers
-            do today,
+            did before they streamed,
 - streamed: each page decoded record by record with `nuesync.adapters.json_stream.stream_array`,
-- paused:   streamed, with the cycle collector paused while both systems are read and what was
-            read then frozen (`gc.freeze`), as `fetch_snapshot` could: the records hold no cycles,
-            and the collector otherwise walks every one of them again on each full collection,
-- `--before REV` adds a `pages` run of `nuesync/` as committed at REV (exported with
-  `git archive` into a temporary directory put first on the path; the working tree is untouched).
+- paused:   streamed, with the cycle collector paused while both systems are read, by the
+            pause `fetch_snapshot` takes (`nuesync.fetch.collector_paused`): the records hold no
+            cycles, and the collector otherwise walks every one of them again on each full
+            collection. The full collection it runs on the way out is counted in the read of the
+            system read last,
+- production: `fetch_snapshot` itself, over a real `NueAdapter` and `SalesforceAdapter` whose HTTP
+            requests are answered from the page files (httpx `MockTransport`, a requests transport
+            adapter): both systems read at once on two threads, so one `both` row, whose `read` is
+            the CPU of the whole `fetch_snapshot` (HTTP layers, paging, the pause included),
+- `--before REV` adds `pages` and `production` runs of `nuesync/` as committed at REV (exported
+  with `git archive` into a temporary directory put first on the path; the working tree is
+  untouched).
 """
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import json
 import os
 import resource
@@ -46,10 +54,16 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import requests
+from requests.adapters import BaseAdapter
 
 from nuesync.adapters.base import RecordProblem
 from nuesync.adapters.nue_wire import NueWire
 from nuesync.adapters.salesforce_wire import WireError, order_from_wire
+from nuesync.config import Settings
 from nuesync.mapping import FieldMapping
 from nuesync.model import DraftOrder, System
 from nuesync.reconcile import OrderClass, reconcile
@@ -57,7 +71,10 @@ from nuesync.reconcile import OrderClass, reconcile
 ROOT = Path(__file__).resolve().parents[2]
 LINES = 5
 NUE_PAGE = 1000  # `nue.page_size`'s default
+NUE_ROOT = "Order"  # the GraphQL root Nue orders are read from (`nue_api.ASSUMPTIONS.graphql_roots`)
 SF_PAGE = 2000  # Salesforce's default query batch
+SF_INSTANCE = "https://bench.my.salesforce.com"
+NEXT_PAGE = "/services/data/v62.0/query/01gNEXT-"
 SKUS = ["NUE-PLAT-STD", "NUE-PLAT-PRO", "NUE-SEAT", "NUE-API-10K", "NUE-STORAGE-100"]
 PRICES = [49.0, 99.0, 12.5, 20.0, 15.0]
 CUSTOMERS = 997
@@ -180,7 +197,7 @@ def nue_pages(n: int) -> Iterator[bytes]:
     """The GraphQL answers of a paged read, as response bodies."""
     for start in range(0, n, NUE_PAGE):
         rows = [nue_record(i, differs=i % 10 == 0) for i in range(start, min(n, start + NUE_PAGE))]
-        yield json.dumps({"data": {"order": rows}}).encode()
+        yield json.dumps({"data": {NUE_ROOT: rows}}).encode()
 
 
 def sf_pages(n: int) -> Iterator[bytes]:
@@ -189,7 +206,7 @@ def sf_pages(n: int) -> Iterator[bytes]:
         end = min(n, start + SF_PAGE)
         page = {"totalSize": n, "done": end == n, "records": [sf_record(i) for i in range(start, end)]}
         if end < n:
-            page["nextRecordsUrl"] = f"/services/data/v62.0/query/01gNEXT-{end}"
+            page["nextRecordsUrl"] = f"{NEXT_PAGE}{end}"
         yield json.dumps(page).encode()
 
 
@@ -209,6 +226,26 @@ def read_pages(n: int, system: System, directory: Path) -> Iterator[bytes]:
     with (directory / f"{system.value}-{n}.pages").open("rb") as pages:
         while length := int.from_bytes(pages.read(LENGTH_BYTES), "big"):
             yield pages.read(length)
+
+
+class PageFile:
+    """One system's page file, read by page number: the adapters ask for pages by offset or URL."""
+
+    def __init__(self, n: int, system: System, directory: Path) -> None:
+        self.path = directory / f"{system.value}-{n}.pages"
+        self.spans: list[tuple[int, int]] = []
+        with self.path.open("rb") as pages:
+            while length := int.from_bytes(pages.read(LENGTH_BYTES), "big"):
+                self.spans.append((pages.tell(), length))
+                pages.seek(length, os.SEEK_CUR)
+
+    def page(self, number: int) -> bytes | None:
+        if number >= len(self.spans):
+            return None
+        start, length = self.spans[number]
+        with self.path.open("rb") as pages:
+            pages.seek(start)
+            return pages.read(length)
 
 
 class Clock:
@@ -289,7 +326,7 @@ Read = Callable[[Iterator[bytes], Decode, Clock], tuple[list[DraftOrder], list[R
 
 def read_nue(pages: Iterator[bytes], decode: Decode, clock: Clock) -> tuple[list[DraftOrder], list[RecordProblem]]:
     wire = NueWire(FieldMapping.build(), "customFields")
-    return translated(clock, wire.orders_from_wire, records(pages, ("data", "order"), decode, clock))
+    return translated(clock, wire.orders_from_wire, records(pages, ("data", NUE_ROOT), decode, clock))
 
 
 def read_salesforce(
@@ -322,31 +359,97 @@ def peak_mb() -> float:
 READERS: dict[System, Read] = {System.NUE: read_nue, System.SALESFORCE: read_salesforce}
 
 
+def _pause() -> contextlib.AbstractContextManager[Any]:
+    from nuesync.fetch import collector_paused  # not in revisions before it
+
+    return collector_paused
+
+
 def run_one(n: int, mode: str, directory: Path) -> list[dict[str, Any]]:
     """Both reads (as `fetch_snapshot` does them), then every order's hash, then the match."""
+    if mode == "production":
+        return run_production(n, directory)
     clocks = {system: Clock() for system in READERS}
     rows, sides = {}, {}
-    paused = mode == "paused"
-    if paused:
-        gc.disable()
-    for system, read in READERS.items():
-        orders, problems = read(read_pages(n, system, directory), DECODERS[mode], clocks[system])
-        assert len(orders) == n and not problems, (len(orders), problems[:3])
-        sides[system] = orders
-        rows[system] = {"system": system.value, "peak_mb": peak_mb()}
-    if paused:
-        gc.freeze()  # what was read is kept for the run and holds no cycles: no collection need walk it
-        gc.enable()
+    pause = _pause() if mode == "paused" else contextlib.nullcontext()
+    with pause:
+        for system, read in READERS.items():
+            orders, problems = read(read_pages(n, system, directory), DECODERS[mode], clocks[system])
+            assert len(orders) == n and not problems, (len(orders), problems[:3])
+            sides[system] = orders
+            rows[system] = {"system": system.value, "peak_mb": peak_mb()}
+        leaving = time.process_time()
+    clocks[system].add("validate", time.process_time() - leaving)  # the pause's way out ends the last read
     for system, orders in sides.items():
         clocks[system].timed("hash", _hash_all, orders)
         clocks[system].spent.pop("input", None)
         rows[system].update(clocks[system].spent)
+    return [*rows.values(), _matched(n, sides[System.NUE], sides[System.SALESFORCE])]
+
+
+def _matched(n: int, nue: list[DraftOrder], salesforce: list[DraftOrder]) -> dict[str, Any]:
+    """The `reconcile` row, once the match found the pairs the input was built with."""
     clock = Clock()
-    result = clock.timed("match", reconcile, sides[System.NUE], sides[System.SALESFORCE])
+    result = clock.timed("match", reconcile, nue, salesforce)
     counts = result.counts()
     assert counts[OrderClass.DIFFERS] == (n + 9) // 10, counts
     assert counts[OrderClass.IN_SYNC] == n - counts[OrderClass.DIFFERS], counts
-    return [*rows.values(), {"system": "reconcile", **clock.spent, "peak_mb": peak_mb()}]
+    return {"system": "reconcile", **clock.spent, "peak_mb": peak_mb()}
+
+
+class SalesforcePages(BaseAdapter):
+    """A Salesforce instance answering SOQL queries from a page file: the first page for the query,
+    then the page each `nextRecordsUrl` names."""
+
+    def __init__(self, pages: PageFile) -> None:
+        super().__init__()
+        self.pages = pages
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        path = str(urlsplit(str(request.url)).path)
+        number = int(path.removeprefix(NEXT_PAGE)) // SF_PAGE if path.startswith(NEXT_PAGE) else 0
+        response = requests.Response()
+        response.request, response.url, response.status_code = request, str(request.url), 200
+        response._content = self.pages.page(number)
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    def close(self) -> None:
+        return
+
+
+def nue_pages_transport(pages: PageFile) -> httpx.MockTransport:
+    """A Nue tenant answering the paged GraphQL read from a page file, by the request's offset."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = json.loads(request.content)["variables"]["offset"]
+        body = pages.page(offset // NUE_PAGE) or json.dumps({"data": {NUE_ROOT: []}}).encode()
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(answer)
+
+
+def run_production(n: int, directory: Path) -> list[dict[str, Any]]:
+    """`fetch_snapshot` over the real adapters (see the module docstring), then hashes and the match."""
+    from nuesync.adapters.nue import NueAdapter
+    from nuesync.adapters.salesforce import SalesforceAdapter
+    from nuesync.fetch import Scope, fetch_snapshot
+
+    settings = Settings.model_validate(
+        {"nue": {"page_size": NUE_PAGE}, "salesforce": {"auth": "session", "instance_url": SF_INSTANCE}}
+    )
+    environ = {settings.nue.api_key_env: "bench-key", settings.salesforce.session_id_env: "bench-session"}
+    session = requests.Session()
+    session.mount("https://", SalesforcePages(PageFile(n, System.SALESFORCE, directory)))
+    nue_transport = nue_pages_transport(PageFile(n, System.NUE, directory))
+    with NueAdapter(settings, environ=environ, transport=nue_transport) as nue:
+        salesforce = SalesforceAdapter(settings, environ=environ, session=session)
+        clock = Clock()
+        snapshot = clock.timed("read", fetch_snapshot, nue, salesforce, Scope())
+    assert len(snapshot.nue) == len(snapshot.salesforce) == n and not snapshot.problems, snapshot.problems[:3]
+    row = {"system": "both", **clock.spent, "peak_mb": peak_mb()}
+    clock.timed("hash", _hash_all, [*snapshot.nue, *snapshot.salesforce])
+    return [{**row, **clock.spent}, _matched(n, snapshot.nue, snapshot.salesforce)]
 
 
 def _export(rev: str, into: str) -> str:
@@ -368,7 +471,7 @@ COLUMNS = ("parse", "validate", "read", "hash", "match", "total")
 
 def _with_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
-        row["read"] = row.get("parse", 0.0) + row.get("validate", 0.0)
+        row.setdefault("read", row.get("parse", 0.0) + row.get("validate", 0.0))
         row["total"] = row["read"] + row.get("hash", 0.0) + row.get("match", 0.0)
     whole = {phase: sum(row.get(phase, 0.0) for row in rows) for phase in COLUMNS}
     return [*rows, {"system": "whole run", **whole, "peak_mb": max(row["peak_mb"] for row in rows)}]
@@ -376,17 +479,18 @@ def _with_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _print_row(label: str, n: int, row: dict[str, Any]) -> None:
     cells = "".join(f"{row[c]:>11.2f}" if row.get(c) else f"{'':>11}" for c in COLUMNS)
-    print(f"{label:<18} {n:>7} {row['system']:<11}{cells}{row['peak_mb']:>11.0f}")
+    print(f"{label:<24} {n:>7} {row['system']:<11}{cells}{row['peak_mb']:>11.0f}")
 
 
 def main(sizes: list[int], before: str | None) -> None:
-    print(f"{'code / mode':<18} {'pairs':>7} {'system':<11}" + "".join(f"{c + ' s':>11}" for c in COLUMNS)
+    print(f"{'code / mode':<24} {'pairs':>7} {'system':<11}" + "".join(f"{c + ' s':>11}" for c in COLUMNS)
           + f"{'peak MB':>11}")
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         (directory / "before").mkdir()
-        runs = [(f"{before} / pages", "pages", _export(before, str(directory / "before")))] if before else []
-        runs += [(f"working / {mode}", mode, None) for mode in ("pages", "streamed", "paused")]
+        before_code = _export(before, str(directory / "before")) if before else None
+        runs = [(f"{before} / {mode}", mode, before_code) for mode in ("pages", "production")] if before else []
+        runs += [(f"working / {mode}", mode, None) for mode in ("pages", "streamed", "paused", "production")]
         for n in sizes:
             write_pages(n, directory)
             for label, mode, code in runs:

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,30 @@ def test_doctor(demo: World) -> None:
     demo.sandbox.nue.faults.unavailable(50)
     down = assert_valid(demo.run("--json", "doctor"), "doctor")
     assert down["ok"] is False and down["exit_code"] == ExitCode.API_UNAVAILABLE
+
+
+def test_followup(demo: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    later = datetime.now(UTC) + timedelta(days=2)  # the demo's linked carts have waited a day and more by then
+
+    def followup(*args: str) -> CliResult:
+        return invoke(["--config", str(demo.config), "--json", "followup", *args], env=demo.sandbox.environ(),
+                      clock=lambda: later)
+
+    blocked = assert_valid(followup("--dry-run"), "followup")  # the demo's Accounts have no owner
+    assert blocked["exit_code"] == ExitCode.CONFLICTS and blocked["plan"]["counts"]["block"] >= 1
+    monkeypatch.setattr(AppContext, "is_interactive", lambda self: True)
+    monkeypatch.setattr(typer, "confirm", lambda *args, **kwargs: False)
+    (user,) = demo.sandbox.salesforce.records("User")
+    for account in demo.sandbox.salesforce.records("Account"):
+        demo.sandbox.salesforce.update("Account", account["Id"], {"OwnerId": user["Id"]})
+    assert assert_valid(followup(), "followup")["declined"] is True
+    created = assert_valid(followup("--yes"), "followup")
+    assert created["result"]["counts"]["created"] >= 1 and all(c["task"] for c in created["plan"]["carts"])
+    journaled = assert_valid(demo.run("--json", "log", "--limit", "1"), "log")["runs"][0]
+    assert journaled["command"] == "followup"
+    assert assert_valid(demo.run("--json", "log", "--run", str(journaled["id"])), "log")["runs"][0]["orders"]
+    demo.sandbox.salesforce.faults.fail_next(50, status=503)
+    assert_error(followup("--yes"), "followup", ExitCode.API_UNAVAILABLE, "api_unavailable")
 
 
 # --- config check, init -------------------------------------------------------------------------------

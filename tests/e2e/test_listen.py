@@ -316,7 +316,7 @@ def test_the_reconciliation_catches_an_edit_no_webhook_announces(live: Live) -> 
     live.sandbox.nue.update_order(cart, {"name": "Renamed in the portal"})
     live.start(reconcile_every="1s")
     wait_for(lambda: salesforce_orders_for(live.sandbox, cart)[0]["Name"] == "Renamed in the portal")
-    assert "reconciled" in live.log()
+    wait_for(lambda: "reconciled" in live.log())  # written once the reconciling run has finished
 
 
 def test_with_json_every_log_line_is_a_json_object(live: Live) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -175,24 +176,21 @@ def test_activate_dry_run_predicts_the_refusal_of_the_real_run(demo: World) -> N
     assert dry.code == real.code == ExitCode.CONFLICTS
 
 
-SIGTERM_RUN = """
-import signal, sys, threading, os
-from nuesync.cli import main
-threading.Timer(float(sys.argv[1]), lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
-sys.argv = ["nuesync", *sys.argv[2:]]
-main()
-"""
-
-
 def test_sigterm_ends_a_run_like_ctrl_c_with_its_own_code(demo: World) -> None:
-    demo.sandbox.salesforce.latency_ms = 400  # a slow org: the signal arrives mid-read
+    demo.sandbox.salesforce.latency_ms = 300  # a slow org: the run is still reading when the signal comes
+    journal = demo.config.parent / "journal.sqlite3"
     env = {**os.environ, **demo.sandbox.environ()}
-    process = subprocess.run([sys.executable, "-c", SIGTERM_RUN, "0.8", "--config", str(demo.config), "pull",
-                              "--yes"], env=env, capture_output=True, text=True, timeout=60)
-    assert process.returncode == ExitCode.TERMINATED, process.stderr
-    assert "SIGTERM" in process.stderr
-    assert "Traceback" not in process.stderr
-    (run,) = journal_runs(demo.config.parent / "journal.sqlite3")
+    process = subprocess.Popen([sys.executable, "-m", "nuesync", "--config", str(demo.config), "pull", "--yes"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (journal.exists() and journal_runs(journal)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the run has begun (it is journaled as running)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == ExitCode.TERMINATED, err
+    assert "SIGTERM" in err
+    assert "Traceback" not in err
+    (run,) = journal_runs(journal)
     assert (run["status"], run["exit_code"]) == (RunStatus.INTERRUPTED, ExitCode.TERMINATED)
     assert run["finished_at"] is not None
 

@@ -328,3 +328,9 @@ def test_a_file_where_the_directory_should_be_is_refused(project: Project, tmp_p
     target.write_text("")
     with pytest.raises(UsageError, match="not a directory"):
         write_project(project, target, force=True)
+
+
+def test_an_overridden_checkout_field_is_generated_under_its_own_name() -> None:
+    settings = Settings.model_validate({"mapping": {"salesforce": {"order": {"checkout_url": "Portal_Link__c"}}}})
+    names = {f.qualified for f in expected_fields(settings)}
+    assert "Order.Portal_Link__c" in names and "Order.Nue_Checkout_URL__c" not in names

@@ -62,6 +62,7 @@ class WebhookSender:
         self._queue.put(None)
         self._thread.join(timeout)
         self._stop.set()
+        self._thread.join(timeout)  # a retry pause ends at once now; then the client can go
         self._client.close()
 
     def _deliver_all(self) -> None:

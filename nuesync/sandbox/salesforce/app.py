@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nuesync.sandbox.salesforce import auth, composite, rest, sobject_collections
+from nuesync.sandbox.salesforce import auth, bulk_api, composite, identity, query_columns, rest, sobject_collections
+from nuesync.sandbox.salesforce.bulk_jobs import BulkJobs
 from nuesync.sandbox.salesforce.errors import ApiError, invalid_session, malformed_query, not_found
 from nuesync.sandbox.salesforce.faults import Faults
 from nuesync.sandbox.salesforce.http import Request, Response
@@ -49,12 +50,15 @@ def _route(methods: str, pattern: str, template: str, handler: Handler) -> Route
 
 
 _NAME = r"(?P<obj>[A-Za-z0-9_]+)"
+_JOB = r"(?P<job_id>750[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?)"
 
 
 def _query(ctx: Context, endpoint: str = "query") -> Response:
     soql = ctx.request.query.get("q")
     if not soql:
         raise malformed_query("A query string has to be specified")
+    if ctx.request.query.get("columns", "").lower() == "true":
+        return Response(200, query_columns.column_metadata(ctx.engine, soql, include_deleted=endpoint == "queryAll"))
     return Response(200, ctx.engine.query(soql, include_deleted=endpoint == "queryAll", version=ctx.version,
                                           endpoint=endpoint, batch_size=_batch_size(ctx.request)))
 
@@ -80,11 +84,13 @@ def _limits(ctx: Context) -> Response:
     def pair(maximum: int, remaining: int) -> dict[str, int]:
         return {"Max": maximum, "Remaining": remaining}
 
+    jobs = ctx.jobs
+    assert jobs is not None
     return Response(200, {
         "DailyApiRequests": pair(limit, max(limit - used, 0)),
         "DailyAsyncApexExecutions": pair(250000, 250000),
-        "DailyBulkApiBatches": pair(15000, 15000),
-        "DailyBulkV2QueryJobs": pair(10000, 10000),
+        "DailyBulkApiBatches": pair(15000, max(15000 - jobs.batches_used, 0)),
+        "DailyBulkV2QueryJobs": pair(10000, max(10000 - jobs.query_jobs_created, 0)),
         "DataStorageMB": pair(1024, 1024 - len(ctx.store.rows("Order")) // 500),
         "FileStorageMB": pair(1024, 1024),
         "SingleEmail": pair(5000, 5000),
@@ -98,7 +104,7 @@ def _composite(ctx: Context) -> Response:
 
 def _resources(ctx: Context) -> Response:
     base = f"/services/data/v{ctx.version}"
-    names = ("sobjects", "query", "queryAll", "limits", "composite")
+    names = ("sobjects", "query", "queryAll", "limits", "composite", "jobs")
     return Response(200, {name: f"{base}/{name}" for name in names})
 
 
@@ -129,6 +135,21 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", f"composite/sobjects/{_NAME}", "composite/sobjects/{obj}", sobject_collections.retrieve),
     _route("PATCH", f"composite/sobjects/{_NAME}/(?P<field_name>[A-Za-z0-9_]+)",
            "composite/sobjects/{obj}/{field_name}", sobject_collections.upsert),
+    _route("POST", "jobs/ingest", "jobs/ingest", bulk_api.create_ingest),
+    _route("GET", "jobs/ingest", "jobs/ingest", bulk_api.all_ingest_jobs),
+    _route("GET", f"jobs/ingest/{_JOB}", "jobs/ingest/{id}", bulk_api.ingest_info),
+    _route("PATCH", f"jobs/ingest/{_JOB}", "jobs/ingest/{id}", bulk_api.set_ingest_state),
+    _route("DELETE", f"jobs/ingest/{_JOB}", "jobs/ingest/{id}", bulk_api.delete_ingest),
+    _route("PUT", f"jobs/ingest/{_JOB}/batches", "jobs/ingest/{id}/batches", bulk_api.upload),
+    *(_route("GET", f"jobs/ingest/{_JOB}/(?i:{kind})", f"jobs/ingest/{{id}}/{kind}",
+             lambda ctx, job_id, kind=kind: bulk_api.results(ctx, job_id, kind))
+      for kind in ("successfulResults", "failedResults", "unprocessedrecords")),
+    _route("POST", "jobs/query", "jobs/query", bulk_api.create_query),
+    _route("GET", "jobs/query", "jobs/query", bulk_api.all_query_jobs),
+    _route("GET", f"jobs/query/{_JOB}", "jobs/query/{id}", bulk_api.query_info),
+    _route("PATCH", f"jobs/query/{_JOB}", "jobs/query/{id}", bulk_api.abort_query),
+    _route("DELETE", f"jobs/query/{_JOB}", "jobs/query/{id}", bulk_api.delete_query),
+    _route("GET", f"jobs/query/{_JOB}/results", "jobs/query/{id}/results", bulk_api.query_results),
 )
 
 
@@ -164,7 +185,7 @@ class SalesforceApp:
     """The emulator's WSGI callable; state lives in the store, sessions, faults and counters."""
 
     def __init__(self, store: Store, engine: QueryEngine, sessions: auth.Sessions, faults: Faults,
-                 api_version: str, daily_api_limit: int, latency_ms: int) -> None:
+                 api_version: str, daily_api_limit: int, latency_ms: int, bulk_upload_limit: int) -> None:
         self.store = store
         self.engine = engine
         self.sessions = sessions
@@ -177,6 +198,8 @@ class SalesforceApp:
         self.subrequest_counters: Counter[str] = Counter()
         self.write_requests = 0
         self.internal_errors: list[str] = []
+        self.jobs = BulkJobs(store, engine, faults, sessions.credentials.user_id, self.internal_errors,
+                             bulk_upload_limit)
         self._meta_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -219,6 +242,8 @@ class SalesforceApp:
             return auth.oauth_token(request, self.sessions)
         if soap and request.method == "POST":
             return auth.soap_login(request, self.sessions, soap.group(1))
+        if request.path.rstrip("/") == identity.USERINFO_PATH and request.method in ("GET", "POST"):
+            return identity.userinfo(request, self.sessions, self.store)
         if request.path.rstrip("/") == "/services/data" and request.method == "GET":
             return Response(200, [
                 {"label": version_label(f"{v}.0"), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
@@ -247,7 +272,7 @@ class SalesforceApp:
             self.store.begin()
             try:
                 ctx = Context(self.store, self.engine, self.faults, version, request,
-                              (self.api_usage, self.daily_api_limit))
+                              (self.api_usage, self.daily_api_limit), jobs=self.jobs)
                 ctx.subrequest = lambda sub: self._subrequest(ctx, sub)
                 response = self._route(ctx, matched)
             except Exception:
@@ -288,5 +313,5 @@ class SalesforceApp:
         if matched.key == "POST composite":
             return Response(400, [{"errorCode": "INVALID_BATCH_REQUEST",
                                    "message": "A composite subrequest can't be another composite request"}]), ""
-        sub_ctx = Context(ctx.store, ctx.engine, ctx.faults, data.group(1), sub, ctx.api_usage)
+        sub_ctx = Context(ctx.store, ctx.engine, ctx.faults, data.group(1), sub, ctx.api_usage, jobs=ctx.jobs)
         return self._route(sub_ctx, matched), matched.key

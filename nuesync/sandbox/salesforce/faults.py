@@ -33,7 +33,7 @@ _HTTP_FAULTS = {
 
 
 @dataclass
-class _RecordFault:
+class RecordFault:
     nth: int
     status_code: str
     message: str
@@ -50,7 +50,7 @@ class Faults:
             self._http_failures: list[tuple[int, str | None]] = []
             self._locked_writes = 0
             self._session_calls_left: int | None = None
-            self._record_fault: _RecordFault | None = None
+            self._record_fault: RecordFault | None = None
             self._writes_before_abort: int | None = None
             self.api_limit_exhausted = False
 
@@ -71,7 +71,7 @@ class Faults:
     def fail_record(self, nth: int, status_code: str = "FIELD_CUSTOM_VALIDATION_EXCEPTION",
                     message: str = "Injected failure for this record", times: int = 1) -> None:
         with self._lock:
-            self._record_fault = _RecordFault(nth, status_code, message, times)
+            self._record_fault = RecordFault(nth, status_code, message, times)
 
     def abort_after_writes(self, n: int) -> None:
         with self._lock:
@@ -117,7 +117,7 @@ class Faults:
             self._session_calls_left = None
             return True
 
-    def take_record_fault(self) -> _RecordFault | None:
+    def take_record_fault(self) -> RecordFault | None:
         """The per-record fault for this collections request, if armed (consumes one use)."""
         with self._lock:
             fault = self._record_fault
@@ -129,5 +129,5 @@ class Faults:
             return fault
 
     @staticmethod
-    def record_error_for(fault: _RecordFault) -> ApiError:
+    def record_error_for(fault: RecordFault) -> ApiError:
         return record_error(fault.status_code, fault.message)

@@ -33,8 +33,7 @@ class Request:
             path = raw_path.encode("latin-1").decode("utf-8")
         except UnicodeError:
             path = raw_path
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = _read_body(environ)
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
@@ -56,6 +55,24 @@ class Request:
                 f"Unexpected character ('{text[error.pos:error.pos + 1] or 'EOF'}'): expected a valid value "
                 f"at [line:{error.lineno}, column:{error.colno}]"
             ) from None
+
+
+def _read_body(environ: Mapping[str, Any]) -> bytes:
+    """The request body: `Content-Length` bytes, or a chunked body decoded (wsgiref passes it on as sent,
+    and clients that stream an upload, such as the `sf` CLI's Bulk API 2.0 CSV, send it chunked)."""
+    stream = environ["wsgi.input"]
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() != "chunked":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return stream.read(length) if length else b""
+    chunks = []
+    while True:
+        size = int(stream.readline().split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline().strip():  # trailer fields, up to the blank line
+                pass
+            return b"".join(chunks)
+        chunks.append(stream.read(size))
+        stream.readline()  # the CRLF after each chunk
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 Standard fields follow Salesforce's Object Reference (types, create/update properties, which
 references are create-only); the custom `Nue_…__c` fields are exactly those named by
-`nuesync.mapping.DEFAULT_SALESFORCE` (plus `Contact.Nue_Contact_Id__c`), so the default config
-works against this org unchanged. The org is multi-currency (`CurrencyIsoCode` everywhere).
+`nuesync.mapping.DEFAULT_SALESFORCE` and `WRITE_ONLY_SALESFORCE` (plus `Contact.Nue_Contact_Id__c` and
+the follow-up tasks' `Task.Nue_Cart_Id__c`), so the default config works against this org unchanged.
+The org is multi-currency (`CurrencyIsoCode` everywhere).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def _account() -> SObjectType:
         _long_text("Description", "Account Description"),
         _external_id("Nue_Customer_Id__c", "Nue Customer Id"),
         _currency_iso("Account Currency"),
+        _ref("OwnerId", "Owner ID", "User", "Owner"),
     ])
 
 
@@ -205,6 +207,7 @@ def _order(statuses: Mapping[str, str]) -> SObjectType:
         _number("Nue_Discount_Amount__c", "Nue Discount Amount", "currency"),
         _text("Region__c", "Region", 80),
         _boolean("Nue_Sync_Requested__c", "Nue Sync Requested"),
+        _text("Nue_Checkout_URL__c", "Nue Checkout URL"),
     ])
 
 
@@ -246,6 +249,8 @@ def _task() -> SObjectType:
         _ref("WhatId", "Related To ID", ("Account", "Order", "Product2"), "What", on_delete="cascade"),
         _ref("WhoId", "Name ID", ("Contact",), "Who", on_delete="cascade"),
         _currency_iso("Activity Currency"),
+        _ref("OwnerId", "Assigned To ID", ("Group", "User"), "Owner"),
+        _text("Nue_Cart_Id__c", "Nue Cart Id"),
     ])
 
 
@@ -277,11 +282,41 @@ def _organization() -> SObjectType:
         _text("InstanceName", "Instance Name", **read_only),
         _text("DefaultLocaleSidKey", "Locale", **read_only),
         _text("TimeZoneSidKey", "Default Time Zone", **read_only),
+        _text("NamespacePrefix", "Namespace Prefix", 15, **read_only),
+        Field("TrialExpirationDate", "Trial Expiration Date", "datetime", **read_only),
         Field("CreatedDate", "Created Date", "datetime", **read_only, nillable=False),
         Field("LastModifiedDate", "Last Modified Date", "datetime", **read_only, nillable=False),
         Field("SystemModstamp", "System Modstamp", "datetime", **read_only, nillable=False),
     ]
     return SObjectType("Organization", "Organization", "Organizations", "00D", {f.name: f for f in fields},
+                       createable=False, updateable=False, deletable=False)
+
+
+def _user() -> SObjectType:
+    """The org's users: the integration user's record is what `GET sobjects/User/{id}` and the OpenID
+    Connect userinfo endpoint describe. Read-only here: the integration user has no Manage Users
+    permission, so the API refuses to create, edit or delete users for it."""
+    read_only = {"createable": False, "updateable": False}
+    fields = [
+        Field("Id", "User ID", "id", length=18, createable=False, updateable=False, nillable=False, id_lookup=True),
+        _text("Username", "Username", 80, **read_only, nillable=False, id_lookup=True),
+        _text("FirstName", "First Name", 40, **read_only),
+        _text("LastName", "Last Name", 80, **read_only, nillable=False),
+        _text("Name", "Full Name", 121, **read_only, nillable=False, name_field=True, formula=_contact_name),
+        _text("Email", "Email", 128, type="email", **read_only, nillable=False),
+        _text("Alias", "Alias", 8, **read_only, nillable=False),
+        _text("CommunityNickname", "Nickname", 40, **read_only, nillable=False),
+        _boolean("IsActive", "Active", **read_only),
+        _picklist("UserType", "User Type", ("Standard",), restricted=True, **read_only),
+        _text("TimeZoneSidKey", "Time Zone", 40, **read_only, nillable=False),
+        _text("LocaleSidKey", "Locale", 40, **read_only, nillable=False),
+        _text("LanguageLocaleKey", "Language", 40, **read_only, nillable=False),
+        _text("EmailEncodingKey", "Email Encoding", 40, **read_only, nillable=False),
+        Field("CreatedDate", "Created Date", "datetime", **read_only, nillable=False),
+        Field("LastModifiedDate", "Last Modified Date", "datetime", **read_only, nillable=False),
+        Field("SystemModstamp", "System Modstamp", "datetime", **read_only, nillable=False),
+    ]
+    return SObjectType("User", "User", "Users", "005", {f.name: f for f in fields},
                        createable=False, updateable=False, deletable=False)
 
 
@@ -305,6 +340,6 @@ def build_schema(order_statuses: Mapping[str, str] = DEFAULT_ORDER_STATUSES) -> 
     """The org's schema; `order_statuses` is the Order Status picklist (label → StatusCode)."""
     objects = [
         _account(), _contact(), _product(), _pricebook(), _pricebook_entry(),
-        _order(order_statuses), _order_item(), _task(), _order_status(), _organization(),
+        _order(order_statuses), _order_item(), _task(), _order_status(), _organization(), _user(),
     ]
     return Schema(objects, CHILD_RELATIONSHIP_NAMES)

@@ -83,6 +83,7 @@ class OutboundMessenger:
         self._queue.put(None)
         self._thread.join(timeout)
         self._stop.set()
+        self._thread.join(timeout)  # a retry pause ends at once now; then the client can go
         self._client.close()
 
     def message(self, records: list[Row]) -> bytes:

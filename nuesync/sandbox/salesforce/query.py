@@ -116,6 +116,14 @@ class QueryEngine:
             self._child_cursors.pop(child, None)
         return self._page(cursor, int(offset_text), version, cursors, locator[:3], locator)
 
+    def plan(self, soql: str, *, include_deleted: bool) -> Plan:
+        """The checked plan of a statement (every name resolved, every error raised) without running it."""
+        return self._plan(Binder(self.store, soql, self.store.clock().date()), ast.parse(soql), include_deleted)
+
+    def matched(self, plan: Plan, *, include_deleted: bool) -> list[Row]:
+        """The rows a plan selects, filtered, sorted and cut as its WHERE, ORDER BY, LIMIT and OFFSET say."""
+        return self._run(plan, self.store.rows(plan.otype.name, include_deleted))
+
     # --- planning ----------------------------------------------------------------------------
 
     def _plan(self, binder: Binder, query: ast.Query, include_deleted: bool,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nuesync.sandbox.salesforce import describe as describe_module
 from nuesync.sandbox.salesforce import writes
@@ -22,6 +22,9 @@ from nuesync.sandbox.salesforce.query import QueryEngine
 from nuesync.sandbox.salesforce.schema import Field, SObjectType
 from nuesync.sandbox.salesforce.store import Row, Store
 from nuesync.sandbox.salesforce.values import to_json
+
+if TYPE_CHECKING:
+    from nuesync.sandbox.salesforce.bulk_jobs import BulkJobs
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Context:
     request: Request
     api_usage: tuple[int, int] = (0, 0)  # (used, daily limit) for /limits
     subrequest: Callable[[Request], tuple[Response, str]] | None = None  # composite's in-process dispatch
+    jobs: BulkJobs | None = None  # the org's Bulk API 2.0 jobs
 
     def body(self) -> Any:
         return self.request.json()

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from nuesync.sandbox.salesforce import seed, writes
+from nuesync.sandbox.salesforce import identity, seed, writes
 from nuesync.sandbox.salesforce.app import SalesforceApp
 from nuesync.sandbox.salesforce.auth import Credentials, Sessions
+from nuesync.sandbox.salesforce.bulk_jobs import MAX_UPLOAD_BYTES, BulkJobs
 from nuesync.sandbox.salesforce.faults import Faults
 from nuesync.sandbox.salesforce.objects import DEFAULT_ORDER_STATUSES, build_schema
 from nuesync.sandbox.salesforce.outbound import OutboundMessenger
@@ -35,7 +36,8 @@ class SalesforceSandbox:
     Edit Activated Orders permission (off: an activated order's fields are locked).
     `query_batch_size` is the records a query page holds, child rows inline included (2,000, as
     in an org; tests may set it lower than the 200 a client can ask for), and `child_batch_size`
-    the child rows one relationship shows inline before it pages on.
+    the child rows one relationship shows inline before it pages on. `bulk_upload_limit` is the
+    base64-encoded job data one Bulk API 2.0 ingest job may hold (150 MB, as documented).
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class SalesforceSandbox:
         clock: Callable[[], dt.datetime] = utc_now,
         max_query_cursors: int = 10,
         first_record_number: int = 1,
+        bulk_upload_limit: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.api_version = api_version
         self._credentials = Credentials.generate()
@@ -59,7 +62,7 @@ class SalesforceSandbox:
         self.engine = QueryEngine(self.store, query_batch_size, child_batch_size, max_query_cursors)
         self.faults = Faults()
         self.app = SalesforceApp(self.store, self.engine, self._sessions, self.faults, api_version,
-                                 daily_api_limit, latency_ms)
+                                 daily_api_limit, latency_ms, bulk_upload_limit)
         self._create_org_records(order_statuses)
 
     # --- credentials -----------------------------------------------------------------------------
@@ -146,6 +149,11 @@ class SalesforceSandbox:
         self.app.latency_ms = value
 
     @property
+    def bulk(self) -> BulkJobs:
+        """The org's Bulk API 2.0 jobs: `hold()` / `release()` keep jobs in progress, `wait_idle()`."""
+        return self.app.jobs
+
+    @property
     def internal_errors(self) -> list[str]:
         """Tracebacks of emulator bugs answered as 500 UNKNOWN_EXCEPTION (should stay empty)."""
         return self.app.internal_errors
@@ -215,13 +223,15 @@ class SalesforceSandbox:
             return result
 
     def _create_org_records(self, order_statuses: Mapping[str, str]) -> None:
-        """What every org has before anyone writes: itself, the standard price book and the status picklist."""
+        """What every org has before anyone writes: itself, its integration user, the standard price book and the
+        status picklist."""
         now = self.store.clock()
         system = {"IsDeleted": False, "CreatedDate": now, "LastModifiedDate": now, "SystemModstamp": now}
         self.store.put("Organization", {"Id": self.org_id, "Name": "nuesync sandbox org",
                                         "OrganizationType": "Developer Edition", "IsSandbox": True,
                                         "InstanceName": "LOCAL", "DefaultLocaleSidKey": "en_US",
                                         "TimeZoneSidKey": "GMT", **system})
+        self.store.put("User", {**identity.integration_user(self._credentials), **system})
         self.store.put("Pricebook2", {"Id": self.store.new_id("Pricebook2"), "Name": "Standard Price Book",
                                       "IsActive": True, "IsStandard": True, **system})
         first_draft = next(label for label, code in order_statuses.items() if code == "Draft")

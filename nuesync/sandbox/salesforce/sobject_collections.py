@@ -52,17 +52,10 @@ def upsert(ctx: Context, obj: str, field_name: str) -> Response:
         if value is not None and keys[str(value)] > 1:
             raise record_error("DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [field.name])
         body = {k: v for k, v in record.items() if k.lower() != field.name.lower()}
-        matches = ctx.store.find_by(otype.name, field, _lookup_value(field.name, value)) if value is not None else []
-        if len(matches) > 1:
-            raise record_error("DUPLICATE_EXTERNAL_ID", f"More than one record found for external id field "
-                               f"{field.name} with value {value}", [field.name])
-        if matches:
-            writes.update(ctx.store, otype, matches[0]["Id"], body)
-            return write_result(matches[0]["Id"], created=False)
-        if field.name == "Id" and value is not None:
-            raise record_error("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
-        new_body = body if field.name == "Id" else {**body, field.name: value}
-        return write_result(writes.insert(ctx.store, otype, new_body), created=True)
+        if value is None:  # keyed by Id and none given: a plain insert
+            return write_result(writes.insert(ctx.store, otype, body), created=True)
+        record_id, created = writes.upsert(ctx.store, otype, field, _lookup_value(field.name, value), body)
+        return write_result(record_id, created=created)
 
     return _run(ctx, records, all_or_none, upsert_one, keep_id=False, created=True)
 

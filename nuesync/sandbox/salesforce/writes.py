@@ -73,6 +73,22 @@ def update(store: Store, otype: SObjectType, record_id: str, body: Mapping[str, 
         after(ctx)
 
 
+def upsert(store: Store, otype: SObjectType, field: Field, value: str, body: Mapping[str, Any]) -> tuple[str, bool]:
+    """Update the one live record whose external id `field` is `value`, or insert one carrying it;
+    returns the record id and whether it was created. Several matches are `DUPLICATE_EXTERNAL_ID`,
+    and an upsert keyed by `Id` that matches nothing creates nothing (`INVALID_CROSS_REFERENCE_KEY`)."""
+    matches = store.find_by(otype.name, field, value)
+    if len(matches) > 1:
+        raise record_error("DUPLICATE_EXTERNAL_ID", f"More than one record found for external id field "
+                           f"{field.name} with value {value}", [field.name])
+    if matches:
+        update(store, otype, matches[0]["Id"], body)
+        return matches[0]["Id"], False
+    if field.name == "Id":
+        raise record_error("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
+    return insert(store, otype, {**body, field.name: value}), True
+
+
 def delete(store: Store, otype: SObjectType, record_id: str) -> None:
     _check_operation(store, otype, otype.deletable, "delete", record_id)
     row = live_row(store, otype, record_id)
