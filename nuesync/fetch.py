@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +23,7 @@ from datetime import datetime
 from nuesync.adapters.base import FetchResult, OrderSystem, RecordProblem
 from nuesync.errors import UsageError
 from nuesync.model import DraftOrder, System
+from nuesync.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ class Snapshot:
         return [i for i in dict.fromkeys(order_ids) if i not in known]
 
 
-Progress = Callable[[str], None]
 
 
 class CollectorPause:
@@ -101,13 +101,13 @@ class CollectorPause:
 collector_paused = CollectorPause()
 
 
-def _first_round(adapter: OrderSystem, scope: Scope) -> FetchResult:
+def _first_round(adapter: OrderSystem, scope: Scope, progress: Progress | None = None) -> FetchResult:
     ids = [i for i in scope.order_ids if adapter.recognises(i)] if scope.order_ids else None
     customers = [i for i in scope.customer_ids if adapter.recognises_customer(i)] if scope.customer_ids else None
     if (ids is not None and not ids) or (customers is not None and not customers):
         return FetchResult(orders=[])
     return adapter.fetch_orders(ids=ids, customer_ids=customers, since=scope.since,
-                                include_activated=bool(scope.order_ids))
+                                include_activated=bool(scope.order_ids), progress=progress)
 
 
 def _counterparts(adapter: OrderSystem, first: FetchResult, other: list[DraftOrder]) -> FetchResult:
@@ -127,8 +127,8 @@ def fetch_snapshot(nue: OrderSystem, salesforce: OrderSystem, scope: Scope,
     say = progress or (lambda _message: None)
     with collector_paused, ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch") as pool:
         say("reading drafts from Nue and Salesforce")
-        nue_future = pool.submit(_first_round, nue, scope)
-        sf_future = pool.submit(_first_round, salesforce, scope)
+        nue_future = pool.submit(_first_round, nue, scope, progress)
+        sf_future = pool.submit(_first_round, salesforce, scope, progress)
         nue_first, sf_first = nue_future.result(), sf_future.result()
         say("reading linked counterparts")
         nue_more = pool.submit(_counterparts, nue, nue_first, sf_first.orders)

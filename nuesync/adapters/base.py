@@ -6,13 +6,14 @@ this small vocabulary so that `reconcile` and `apply` never care which system th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from nuesync.model import Customer, DraftOrder, System
+from nuesync.progress import Progress
 
 # How far before `since` an incremental read really starts. The mark is nuesync's clock at the start
 # of the last good run, while the stamps it is compared with come from each API's own clock; a
@@ -85,6 +86,16 @@ class ApiUsage:
     @property
     def remaining(self) -> int:
         return self.limit - self.used
+
+
+PageCount = Callable[[int, int | None], None]  # rows read so far, and how many there are when the API says
+
+
+def counted(progress: Progress | None, step: str) -> PageCount | None:
+    """A page callback that reports a read as `step` with its counts, or None when nobody watches."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(step, done, total)
 
 
 class OrderSystem(Protocol):

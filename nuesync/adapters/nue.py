@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, WriteResult, read_from
+from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, PageCount, WriteResult, counted, read_from
 from nuesync.adapters.nue_api import ASSUMPTIONS
 from nuesync.adapters.nue_http import FailFast, NueHttp, NueUnavailableError, Reply, Write, failed, run_writes
 from nuesync.adapters.nue_wire import (
@@ -42,6 +42,7 @@ from nuesync.config import Settings
 from nuesync.errors import ApiUnavailableError
 from nuesync.mapping import MappedObject
 from nuesync.model import Customer, DraftOrder, Status, System
+from nuesync.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,10 @@ class NueAdapter:
         since: datetime | None = None,
         include_activated: bool = False,
         numbers: Sequence[str] | None = None,
+        progress: Progress | None = None,
     ) -> FetchResult:
-        """Drafts (and activated orders when asked) with products and customer, via paged GraphQL."""
+        """Drafts (and activated orders when asked) with products and customer, via paged GraphQL;
+        `progress` hears `reading Nue drafts` with the rows read of the aggregate count."""
         if any(asked is not None and not asked for asked in (ids, customer_ids, numbers)):
             return FetchResult(orders=[])
         statuses = (Status.DRAFT, Status.ACTIVATED) if include_activated else (Status.DRAFT,)
@@ -113,8 +116,9 @@ class NueAdapter:
             clauses.append({ORDER_RECORD_FIELDS["order_number"]: {"_in": list(dict.fromkeys(numbers))}})
         if since is not None:
             clauses.append(self._changed_since(since))
+        on_page = counted(progress, "reading Nue drafts")
         if ids is None:
-            records = self._rows("order", self.wire.order_selection(), {"_and": clauses})
+            records = self._rows("order", self.wire.order_selection(), {"_and": clauses}, on_page)
         else:
             records = (
                 record
@@ -214,9 +218,10 @@ class NueAdapter:
     def _select(self, root: str, selection: str, where: Mapping[str, Any]) -> list[Any]:
         return list(self._rows(root, selection, where))
 
-    def _rows(self, root: str, selection: str, where: Mapping[str, Any]) -> Iterator[Any]:
+    def _rows(self, root: str, selection: str, where: Mapping[str, Any],
+              on_page: PageCount | None = None) -> Iterator[Any]:
         """The rows as they are decoded: an order read translates each while its objects are young."""
-        return self.http.select(self.api.graphql_roots[root], selection, where, self._page_size)
+        return self.http.select(self.api.graphql_roots[root], selection, where, self._page_size, on_page)
 
     def _data(self, reply: Reply, what: str) -> Any:
         if not reply.ok:

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from nuesync.adapters.base import ApiUsage, Outcome, WriteResult
+from nuesync.adapters.base import ApiUsage, Outcome, PageCount, WriteResult
 from nuesync.adapters.early_stop import STOPPED_EARLY, IdenticalFailures
 from nuesync.adapters.json_stream import stream_array
 from nuesync.adapters.nue_api import Endpoint, NueAssumptions
@@ -200,7 +200,8 @@ class NueHttp:
             "set nue.ca_bundle to the PEM file of the CA that issued it"
         )
 
-    def select(self, root: str, selection: str, where: Mapping[str, Any], page_size: int) -> Iterator[Any]:
+    def select(self, root: str, selection: str, where: Mapping[str, Any], page_size: int,
+               on_page: PageCount | None = None) -> Iterator[Any]:
         """Every `root` row matching `where`, `page_size` rows per request, in a stable order.
 
         The first request also asks `<root>_aggregate` for the count, so the read knows when it
@@ -209,7 +210,8 @@ class NueHttp:
         is asked again without it, and then a page shorter than `page_size` is taken as the last.
 
         Rows are handed on as each page is decoded, one row at a time (`graphql_rows`), so the
-        caller translates a row while its objects are young (see `json_stream`).
+        caller translates a row while its objects are young (see `json_stream`). `on_page(rows so
+        far, the count when known)` is told after each page, for progress that means something.
         """
         where_text = graphql_literal(where)
         rows_field = (
@@ -235,6 +237,8 @@ class NueHttp:
                 continue
             received += page.count
             total = _count(data, root) if counting else total
+            if on_page is not None:
+                on_page(received, total)
             if not page.count or (received >= total if total is not None else page.count < page_size):
                 return
 

@@ -23,7 +23,7 @@ from urllib.parse import quote_plus
 
 import requests
 
-from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, RecordProblem, WriteResult, read_from
+from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, RecordProblem, WriteResult, counted, read_from
 from nuesync.adapters.early_stop import STOPPED_EARLY
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.salesforce_http import (
@@ -59,6 +59,7 @@ from nuesync.errors import NuesyncError
 from nuesync.followup.task import AccountOwner, FollowUpTask
 from nuesync.mapping import CHECKOUT_URL, MappedObject
 from nuesync.model import Customer, DraftOrder, LineItem, System
+from nuesync.progress import Progress
 
 __all__ = [
     "SalesforceAdapter",
@@ -346,9 +347,11 @@ class SalesforceAdapter:
         since: datetime | None = None,
         include_activated: bool = False,
         numbers: Sequence[str] | None = None,
+        progress: Progress | None = None,
     ) -> FetchResult:
         """Orders with their lines and customer: one paged SOQL query per batch of ids, and per kind
-        of change (`_changed_since`) when `since` is given; an order found twice is kept once."""
+        of change (`_changed_since`) when `since` is given; an order found twice is kept once.
+        `progress` hears `reading Salesforce drafts` with the rows read of the query's `totalSize`."""
         customer_field = self._table(MappedObject.ORDER)["customer"]
         problems = {
             value: RecordProblem(SF, value, field_name, "not a Salesforce record id")
@@ -362,7 +365,7 @@ class SalesforceAdapter:
         orders: dict[str, DraftOrder] = {}
         for change in self._changed_since(since):
             for soql in _statements(select, [soql_in("StatusCode", statuses), *change], lists):
-                for record in self.connection.query(soql):
+                for record in self.connection.query(soql, on_page=counted(progress, "reading Salesforce drafts")):
                     record_id = str(record.get("Id"))
                     if record_id in orders or record_id in problems:
                         continue

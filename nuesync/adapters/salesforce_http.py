@@ -27,7 +27,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.login import SalesforceLogin
 from urllib3.exceptions import NameResolutionError
 
-from nuesync.adapters.base import ApiUsage
+from nuesync.adapters.base import ApiUsage, PageCount
 from nuesync.adapters.early_stop import STOPPED_EARLY, IdenticalFailures
 from nuesync.adapters.json_stream import stream_array
 from nuesync.adapters.retry import RetryPolicy
@@ -433,17 +433,28 @@ class SalesforceConnection:
             )
         return response
 
-    def query(self, soql: str) -> Iterator[dict[str, Any]]:
+    def query(self, soql: str, on_page: PageCount | None = None) -> Iterator[dict[str, Any]]:
         """Every row of a SOQL query, following the parent's and each child subquery's next pages.
 
         A page (up to 2,000 rows with their subquery rows) is decoded one row at a time, each row
         handed on as soon as its children are complete: the caller translates it while its objects
         are young, rather than every object of the page living until its last row is translated
         (see `json_stream`). A malformed page raises `json.JSONDecodeError`, as `json.loads` would.
+        `on_page(rows so far, totalSize)` is told after each page, for progress that means something.
         """
-        path, params = "query", {"q": soql}
+        path, params, done = "query", {"q": soql}, 0
         while True:
-            page = yield from self._page_rows(path, params)
+            rows = self._page_rows(path, params)
+            while True:
+                try:
+                    record = next(rows)
+                except StopIteration as end:
+                    page = end.value
+                    break
+                done += 1
+                yield record
+            if on_page is not None:
+                on_page(done, int(page.get("totalSize") or done))
             if page.get("done", True):
                 return
             path, params = page["nextRecordsUrl"], None

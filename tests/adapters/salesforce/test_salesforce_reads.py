@@ -207,9 +207,9 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     query = SalesforceConnection.query
 
-    def recording(self: SalesforceConnection, soql: str) -> Iterator[dict[str, Any]]:
+    def recording(self: SalesforceConnection, soql: str, **options: Any) -> Iterator[dict[str, Any]]:
         sent.append(soql)
-        return query(self, soql)
+        return query(self, soql, **options)
 
     monkeypatch.setattr(SalesforceConnection, "query", recording)
     return sent
