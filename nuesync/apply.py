@@ -19,7 +19,7 @@ left unreported and the next run knows what to finish.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from nuesync.adapters.base import OrderSystem, Outcome, WriteResult
@@ -29,6 +29,7 @@ from nuesync.journal import Journal
 from nuesync.model import Customer, DraftOrder, Links, System
 from nuesync.outcome import WRITTEN, OrderOutcome, Result
 from nuesync.plan import ActionKind, OrderAction, Plan
+from nuesync.progress import Progress, no_progress
 from nuesync.reconcile import OrderClass, field_paths, reconcile
 
 # The results a sync run reports (an activation has its own), counted in this order.
@@ -82,7 +83,6 @@ class ApplyReport:
         return next((o.message for o in self.outcomes if o.error_code == STOPPED_EARLY), None)
 
 
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -112,7 +112,7 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
 
     `checkout_url_template` (a push only) adds each written Nue order's checkout link to its Salesforce Order.
     """
-    say = progress or (lambda _message: None)
+    say = progress or no_progress
     systems = {System.NUE: nue, System.SALESFORCE: salesforce}
     sender, receiver = systems[plan.direction.sender], systems[plan.direction.receiver]
     work = [_Work(a, a.sender) for a in plan.writes if a.sender is not None]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from nuesync.adapters import open_systems
 from nuesync.config import Settings
 from nuesync.fetch import Scope, check_scope_matched, fetch_snapshot
+from nuesync.progress import Progress
 from nuesync.reconcile import OrderComparison, Reconciliation, reconcile
 
 
 def run_diff(
-    settings: Settings, environ: Mapping[str, str], scope: Scope, progress: Callable[[str], None] | None = None
+    settings: Settings, environ: Mapping[str, str], scope: Scope, progress: Progress | None = None
 ) -> Reconciliation:
     """Read both systems within `scope` and reconcile them; writes nothing anywhere."""
     with open_systems(settings, environ) as (nue, salesforce):

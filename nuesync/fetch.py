@@ -23,7 +23,7 @@ from datetime import datetime
 from nuesync.adapters.base import FetchResult, OrderSystem, RecordProblem
 from nuesync.errors import UsageError
 from nuesync.model import DraftOrder, System
-from nuesync.progress import Progress
+from nuesync.progress import Progress, no_progress
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def fetch_snapshot(nue: OrderSystem, salesforce: OrderSystem, scope: Scope,
                    progress: Progress | None = None) -> Snapshot:
     """Read the scoped orders from both systems, then their linked counterparts, the cycle
     collector paused throughout (see the module docstring)."""
-    say = progress or (lambda _message: None)
+    say = progress or no_progress
     with collector_paused, ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch") as pool:
         say("reading drafts from Nue and Salesforce")
         nue_future = pool.submit(_first_round, nue, scope, progress)

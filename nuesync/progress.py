@@ -2,7 +2,7 @@
 
 The core (fetch, apply, doctor) calls `progress("reading Salesforce drafts", done=2000, total=5000)`
 or just `progress("connecting")`; the CLI draws it (`nuesync.cli.progress.Reporter`) at a terminal
-and drops it elsewhere. A plain `Callable[[str], None]` is still accepted wherever a step has no count.
+and drops it elsewhere. Every callback takes the counts, even one that ignores them.
 """
 
 from __future__ import annotations

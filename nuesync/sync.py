@@ -8,7 +8,7 @@ write; both are thin over the pure `plan.plan_sync` and the I/O in `apply.apply_
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from nuesync.journal import Journal, RunStatus
 from nuesync.lock import RunLock, lock_path
 from nuesync.model import System
 from nuesync.plan import ActionKind, OrderAction, Plan, PlanSettings, plan_sync, receiver_references
+from nuesync.progress import Progress, no_progress
 from nuesync.reconcile import Direction, Reconciliation, reconcile
 from nuesync.redact import Redactor
 from nuesync.target import Target
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from nuesync.adapters.salesforce import SalesforceAdapter
 
 PLAN_FORMAT = 1
-Progress = Callable[[str], None]
 
 
 class DraftSyncOffError(UsageError):
@@ -62,7 +62,7 @@ class SyncRun:
         self.settings = settings
         self.environ = environ
         self.run = run
-        self.progress = progress or (lambda _message: None)
+        self.progress = progress or no_progress
         self.lock_wait = lock_wait
         self._open_systems = systems  # a service keeps its adapters (and target) across runs
         self._known_target = target

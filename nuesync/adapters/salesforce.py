@@ -79,6 +79,20 @@ SHORT_STATEMENT_BYTES = 1_000  # what a statement without its list takes, unless
 DUPLICATE_VALUE = "DUPLICATE_VALUE"  # Salesforce's code for a value a unique field already holds
 
 
+def outcomes_of(writes: Sequence[_OrderWrite], steps: Callable[[], None]) -> list[WriteResult]:
+    """Each order's outcome after `steps` wrote them; when a step has to stop the run (budget spent,
+    Salesforce gone), every order still in flight says how far it got and the raised error carries
+    all the outcomes (`partial_results`)."""
+    try:
+        steps()
+    except NuesyncError as exc:
+        for write in writes:
+            write.stop(exc.message)
+        exc.partial_results = [write.result() for write in writes]  # type: ignore[attr-defined]
+        raise
+    return [write.result() for write in writes]
+
+
 def partial_results(error: BaseException) -> list[WriteResult]:
     """The outcome of every order of a write that had to stop (budget spent, Salesforce gone)."""
     return list(getattr(error, "partial_results", []))
@@ -558,7 +572,8 @@ class SalesforceAdapter:
 
             return BulkOrderWriter(self, poll_seconds=self._settings.salesforce.bulk_poll_seconds).upsert_orders(orders)
         writes = [_OrderWrite(order, order.links.nue_id or "", new=not order.links.salesforce_id) for order in orders]
-        try:
+
+        def steps() -> None:
             self._prepare(writes)
             self._write_headers([write for write in writes if write.active])
             clashed = [write for write in writes if write.clashed]
@@ -566,12 +581,8 @@ class SalesforceAdapter:
                 self._prepare(clashed)
                 self._write_headers([write for write in clashed if write.active])
             self._write_lines([write for write in writes if write.active])
-        except NuesyncError as exc:
-            for write in writes:
-                write.stop(exc.message)
-            exc.partial_results = [write.result() for write in writes]  # type: ignore[attr-defined]
-            raise
-        return [write.result() for write in writes]
+
+        return outcomes_of(writes, steps)
 
     def _prepare(self, writes: Sequence[_OrderWrite]) -> None:
         """What the org holds for the orders not new, the checks before any write, and the prices."""

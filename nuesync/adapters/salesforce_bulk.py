@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from nuesync.adapters.base import WriteResult
-from nuesync.adapters.salesforce import SalesforceAdapter, _OrderWrite
+from nuesync.adapters.salesforce import SalesforceAdapter, _OrderWrite, outcomes_of
 from nuesync.adapters.salesforce_http import SalesforceRequestError, response_error
 from nuesync.adapters.salesforce_wire import dumps, line_to_wire
-from nuesync.errors import ApiUnavailableError, NuesyncError
+from nuesync.errors import ApiUnavailableError
 from nuesync.mapping import MappedObject
 from nuesync.model import DraftOrder
 
@@ -199,16 +199,13 @@ class BulkOrderWriter:
         Collections path.
         """
         writes = [_OrderWrite(order, order.links.nue_id or "") for order in orders]
-        try:
+
+        def steps() -> None:
             self.adapter._prepare(writes)
             self._write_headers([write for write in writes if write.active])
             self._write_lines([write for write in writes if write.active])
-        except NuesyncError as exc:
-            for write in writes:
-                write.stop(exc.message)
-            exc.partial_results = [write.result() for write in writes]  # type: ignore[attr-defined]
-            raise
-        return [write.result() for write in writes]
+
+        return outcomes_of(writes, steps)
 
     def _job(self, sobject: str, key: str) -> BulkJob:
         job = BulkJob(self.adapter, sobject, key, **self._job_options)  # type: ignore[arg-type]

@@ -48,15 +48,15 @@ from nuesync.doctor.system_checks import (
     nue_fields_check,
 )
 from nuesync.errors import ConfigError
+from nuesync.progress import Progress, no_progress
 
 __all__ = ["Check", "Status", "diagnose", "exit_code", "run_checks"]
 
-Progress = Callable[[str], None]
 
 
 def run_checks(settings: Settings, environ: Mapping[str, str], progress: Progress | None = None) -> list[Check]:
     """Every check after `config`, in report order; expected problems are results, never raised."""
-    say = progress or (lambda _message: None)
+    say = progress or no_progress
     report = Report()
     with ExitStack() as stack:
         say("reaching Nue")

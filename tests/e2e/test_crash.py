@@ -269,7 +269,7 @@ def test_ctrl_c_while_linking_back_is_reported_per_order_and_the_next_run_comple
     scenario = SCENARIOS[Direction.PULL]
     senders = scenario.seed(world.sandbox)
 
-    def press_ctrl_c(step: str) -> None:
+    def press_ctrl_c(step: str, done: int | None = None, total: int | None = None) -> None:
         if step.startswith("writing links back"):
             raise KeyboardInterrupt
 
