@@ -15,20 +15,28 @@ A run can also be stopped part-way: an API goes away, the API budget is spent, o
 presses Ctrl-C. The report then still holds every order's outcome — written, written but not
 yet linked back, or not written — and carries the stop's exit code, so nothing half-written is
 left unreported and the next run knows what to finish.
+
+With customer creation asked for, the receiver's missing customers and then the orders' missing
+bill-to contacts are written first, each keyed by the sender's id like the orders (a record
+already carrying it is reused), and linked back on the sender where its link can be written: a
+Nue customer's link (`externalId`) is Nue's own Salesforce sync's, so after a pull the Account's
+Nue id alone pairs the two (`reconcile` pairs an order's customer by one link). After a push, a
+new Nue customer cannot carry its Account's id, so a run that stops before linking it back says
+which link to write by hand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nuesync.adapters.base import OrderSystem, Outcome, WriteResult
 from nuesync.config import checkout_url, template_placeholders
 from nuesync.errors import ExitCode, NuesyncError, interruption
 from nuesync.journal import Journal
-from nuesync.model import Customer, DraftOrder, Links, System
+from nuesync.model import ContactRef, Customer, DraftOrder, Links, System
 from nuesync.outcome import WRITTEN, OrderOutcome, Result
-from nuesync.plan import ActionKind, OrderAction, Plan
+from nuesync.plan import CUSTOMER_LINK_WRITABLE, ActionKind, OrderAction, Plan
 from nuesync.progress import Progress, no_progress
 from nuesync.reconcile import OrderClass, field_paths, reconcile
 
@@ -52,6 +60,7 @@ class ApplyReport:
     stopped: Stop | None = None
     customers_created: int = 0  # on the receiver, even when an order of theirs failed afterwards
     checkout_urls: Mapping[str, str] = field(default_factory=dict)  # order key → billing-portal link written
+    contacts_created: int = 0  # bill-to contacts on the receiver, like `customers_created`
 
     def counts(self) -> dict[str, int]:
         counted = {r.value: 0 for r in SYNC_RESULTS}
@@ -61,7 +70,8 @@ class ApplyReport:
 
     @property
     def written(self) -> bool:
-        return self.customers_created > 0 or any(o.result in WRITTEN for o in self.outcomes)
+        return (self.customers_created > 0 or self.contacts_created > 0
+                or any(o.result in WRITTEN for o in self.outcomes))
 
     @property
     def exit_code(self) -> ExitCode:
@@ -95,6 +105,8 @@ class _Work:
     line_ids: dict[str, str] = field(default_factory=dict)  # sender line id → receiver line id
     customer_id: str | None = None  # the customer's id on the receiver
     customer_created: str | None = None  # set when this run created that customer on the receiver
+    contact_id: str | None = None  # the bill-to contact's id on the receiver
+    contact_created: str | None = None  # set when this run created that contact on the receiver
     checkout_url: str | None = None  # the Nue order's billing-portal link, to write onto the Salesforce Order
     checkout_written: bool = False
     failure: tuple[str, str] | None = None
@@ -103,6 +115,11 @@ class _Work:
     def fail(self, code: str | None, message: str | None) -> None:
         if self.failure is None:
             self.failure = (code or "FAILED", message or "failed")
+
+    def contact_key(self, sender: System) -> str | None:
+        """The bill-to contact's id in the sender (what its creation on the receiver is keyed by)."""
+        contact = self.sender.bill_to_contact
+        return contact.links.id_in(sender) if contact else None
 
 
 def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal: Journal | None = None,
@@ -119,6 +136,8 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
     for item in work:
         item.receiver_id = item.action.receiver.links.id_in(receiver.system) if item.action.receiver else None
         item.customer_id = item.sender.customer.links.id_in(receiver.system)
+        contact = item.sender.bill_to_contact
+        item.contact_id = contact.links.id_in(receiver.system) if contact else None
         item.line_ids = _known_line_ids(item, sender.system, receiver.system)
     stopped: Stop | None = None
     verified: dict[int, str | None]
@@ -136,8 +155,9 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
                     if w.failure is None}
     outcomes = _outcomes(plan, work, verified)
     created = {w.customer_created for w in work if w.customer_created}
+    contacts = {w.contact_created for w in work if w.contact_created}
     links = {w.action.key: w.checkout_url for w in work if w.checkout_url and w.checkout_written}
-    report = ApplyReport(plan, outcomes, stopped, len(created), links)
+    report = ApplyReport(plan, outcomes, stopped, len(created), links, len(contacts))
     if journal is not None and run_id is not None:
         journal.record_actions(run_id, outcomes)
     return report
@@ -148,6 +168,8 @@ def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: P
     """The write steps, in the order that makes a crash harmless (see the module docstring)."""
     say("creating missing customers")
     _create_customers([w for w in work if w.action.create_customer], sender, receiver)
+    say("creating missing bill-to contacts")
+    _create_contacts([w for w in work if w.failure is None and w.action.create_contact], sender, receiver)
     say("writing links the receiver is missing")
     _link(receiver, [w for w in work if w.failure is None and _receiver_lacks_links(w, sender.system)], sender.system)
     say(f"writing {len(work)} orders to {receiver.system.label}")
@@ -219,7 +241,8 @@ def _known_line_ids(item: _Work, sender: System, receiver: System) -> dict[str, 
 
 
 def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSystem) -> None:
-    """Create each missing customer once on the receiver, then link it back on the sender."""
+    """Create each missing customer once on the receiver, then link it back on the sender (Nue answers
+    `unchanged` without a request: its customer link is its own Salesforce sync's)."""
     by_sender_id: dict[str, Customer] = {}
     for item in work:
         customer = item.action.create_customer
@@ -238,7 +261,15 @@ def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSys
         if result and result.ok and result.record_id:
             own = {sender.system.value + "_id": sender_id, receiver.system.value + "_id": result.record_id}
             linked_back.append(customer.model_copy(update={"links": Links(**own)}))
-    back = {r.key: r for r in sender.link_customers(linked_back)} if linked_back else {}
+    try:
+        back = {r.key: r for r in sender.link_customers(linked_back)} if linked_back else {}
+    except (NuesyncError, KeyboardInterrupt) as exc:
+        for item in work:
+            result = created.get(str(item.sender.customer.links.id_in(sender.system)))
+            if result is not None and result.ok and result.record_id:
+                item.fail("RUN_STOPPED", _unlinked_customer(item, result, sender.system,
+                                                            f"the run stopped: {stop_for(exc).reason}"))
+        raise
     for item in work:
         sender_id = str(item.sender.customer.links.id_in(sender.system))
         result, link = created.get(sender_id), back.get(sender_id)
@@ -248,10 +279,58 @@ def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSys
                       f"{result.message if result else 'no answer'}")
         elif link is None or not link.ok:
             item.fail(link.error_code if link else "CUSTOMER_NOT_LINKED",
-                      f"customer {sender_id} was created in {receiver.system.label} ({result.record_id}) but its "
-                      f"link was not written back in {sender.system.label}: {link.message if link else 'no answer'}")
+                      _unlinked_customer(item, result, sender.system, link.message if link else "no answer"))
         else:
             item.customer_id = result.record_id
+
+
+def _unlinked_customer(item: _Work, created: WriteResult, sender: System, why: str) -> str:
+    """A customer created on the receiver but not linked back on the sender, and, where the receiver's
+    customer cannot hold the sender's id (a Nue customer's link is Nue's own Salesforce sync's), the link
+    to write by hand before the next run, which would otherwise not know the customer and create it again."""
+    sender_id, receiver = item.sender.customer.links.id_in(sender), sender.other
+    message = (f"customer {sender_id} was created in {receiver.label} ({created.record_id}) but its link was not "
+               f"written back in {sender.label}: {why}")
+    if CUSTOMER_LINK_WRITABLE[receiver]:
+        return message
+    return (f"{message}; before the next run, set the {receiver.label} customer id of {sender.label} customer "
+            f"{sender_id} to {created.record_id} ({receiver.label} cannot hold the {sender.label} id, so the next run "
+            "would not find it and would create the customer again)")
+
+
+def _create_contacts(work: list[_Work], sender: OrderSystem, receiver: OrderSystem) -> None:
+    """Create each missing bill-to contact once on the receiver, under its order's customer there (read
+    from the sender first: the order knows a contact by name and links only), then link it back on the
+    sender."""
+    customers: dict[str, str | None] = {}  # sender contact id → the receiver customer it goes under
+    for item in work:
+        customers.setdefault(str(item.contact_key(sender.system)), item.customer_id)
+    details = {d.links.id_in(sender.system): d for d in sender.fetch_contacts(list(customers))}
+    wanted = [replace(details[i], customer_id=customer) for i, customer in customers.items() if i in details]
+    created = {r.key: r for r in receiver.upsert_contacts(wanted)} if wanted else {}
+    linked_back = [
+        ContactRef(links=Links(**{f"{sender.system.value}_id": sender_id,
+                                  f"{receiver.system.value}_id": result.record_id}))
+        for sender_id, result in created.items() if result.ok and result.record_id
+    ]
+    linked = {r.key: r for r in sender.link_contacts(linked_back)} if linked_back else {}
+    there, source = receiver.system.label, sender.system.label
+    for item in work:
+        sender_id = str(item.contact_key(sender.system))
+        result, link = created.get(sender_id), linked.get(sender_id)
+        if sender_id not in details:
+            item.fail("CONTACT_NOT_FOUND", f"bill-to contact {sender_id} was not found in {source} to copy to {there}")
+        elif result is None or not result.ok or not result.record_id:
+            item.fail(result.error_code if result else "CONTACT_NOT_CREATED",
+                      f"bill-to contact {sender_id} could not be created in {there}: "
+                      f"{result.message if result else 'no answer'}")
+        elif link is None or not link.ok:
+            item.fail(link.error_code if link else "CONTACT_NOT_LINKED",
+                      f"bill-to contact {sender_id} was created in {there} ({result.record_id}) but its link was not "
+                      f"written back in {source}: {link.message if link else 'no answer'}")
+        else:
+            item.contact_id = result.record_id
+            item.contact_created = result.record_id if result.outcome is Outcome.CREATED else None
 
 
 def _receiver_lacks_links(item: _Work, sender: System) -> bool:
@@ -283,10 +362,14 @@ def _linked_order(item: _Work, sender: System) -> DraftOrder:
                                           f"{receiver.value}_id": item.line_ids.get(line.links.id_in(sender) or "")}})
         for line in item.sender.lines
     ]
+    contact = item.sender.bill_to_contact
+    contact_links = {f"{sender.value}_id": contact.links.id_in(sender), f"{receiver.value}_id": item.contact_id} \
+        if contact else None
     return item.sender.model_copy(update={
         "links": order_links,
         "origin": item.sender.origin or sender,
         "customer": item.sender.customer.model_copy(update={"links": customer_links}),
+        "bill_to_contact": contact.model_copy(update={"links": contact_links}) if contact else None,
         "lines": lines,
     })
 

@@ -107,9 +107,12 @@ DEFAULT_NUE: dict[MappedObject, Table] = {
             "price_tags": "priceTags",
         }
     ),
+    # Nue documents a customer's `externalId` as its Salesforce Account Id: set by Nue's own
+    # Salesforce sync (null until then) and read-only through the API, so nuesync reads the link
+    # from it and never writes it, whichever field an override names.
     MappedObject.CUSTOMER: MappingProxyType(
         {
-            "links.salesforce_id": "salesforceId",
+            "links.salesforce_id": "externalId",
             "name": "name",
             "email": "email",
         }

@@ -5,7 +5,8 @@ Pure: the same reconciliation, settings and last-synced hashes always give the s
 sender's values win; nothing is ever deleted; activated orders are left to `activate`; an order
 whose customer is not linked on the receiver is refused unless customer creation was asked for;
 values the receiver must not be sent (a negative quantity, a discount above 100 %) and links to
-receiver records that do not exist block the order with the reason and the fix.
+receiver records that do not exist block the order with the reason and the fix. Customer creation
+creates the order's missing bill-to contact too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from nuesync.adapters.base import RecordProblem
-from nuesync.model import Customer, DraftOrder, LineItem, Links, Status, decimal_text
+from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, Status, System, decimal_text
 from nuesync.reconcile import Direction, OrderClass, OrderComparison, Presence, Reconciliation
 
 
@@ -48,6 +49,7 @@ class OrderAction:
     receiver: DraftOrder | None = None
     changes: tuple[FieldChange, ...] = ()
     create_customer: Customer | None = None
+    create_contact: ContactRef | None = None  # the bill-to contact to create on the receiver
     reason: str | None = None
     fix: str | None = None
     not_deleted: tuple[str, ...] = ()
@@ -139,15 +141,15 @@ def _action(c: OrderComparison, direction: Direction, settings: PlanSettings,
     if blocked:
         return OrderAction(ActionKind.BLOCK, **base, reason=blocked[0], fix=blocked[1])
     customer = _customer_to_create(sender, direction, settings)
+    created = {"create_customer": customer, "create_contact": _contact_to_create(sender, direction, settings)}
     if receiver is None:
         if customer is None and not _customer_linked(sender, direction):
             return OrderAction(
                 ActionKind.BLOCK, **base,
                 reason=f"customer {_customer_name(sender)} is not linked in {direction.receiver.label}",
-                fix=f"link the customer in {direction.receiver.label}, or allow creating it with "
-                    "`sync.create_missing_customers = true` (or --create-customers)",
+                fix=_UNLINKED_CUSTOMER_FIX[direction.sender].format(creation=_CREATION),
             )
-        return _write(ActionKind.CREATE, base, direction, settings, create_customer=customer)
+        return _write(ActionKind.CREATE, base, direction, settings, **created)
     not_deleted = tuple(
         f"line {line.key} exists only in {direction.receiver.label}: nuesync never deletes; "
         f"remove it in {direction.receiver.label} by hand if it should go"
@@ -156,11 +158,11 @@ def _action(c: OrderComparison, direction: Direction, settings: PlanSettings,
     changes = _changes(c, direction, settings)
     if c.cls is OrderClass.CUSTOMER_UNLINKED and customer is None:
         return OrderAction(ActionKind.BLOCK, **base, changes=changes,
-                           reason=f"customer {_customer_name(sender)} is not linked on both sides",
-                           fix="link the customer records (their link fields) in both systems")
+                           reason=f"customer {_customer_name(sender)} is not linked on either side",
+                           fix=_LINK_CUSTOMER)
     if changes:
-        return _write(ActionKind.UPDATE, base, direction, settings, changes=changes, create_customer=customer,
-                      not_deleted=not_deleted)
+        return _write(ActionKind.UPDATE, base, direction, settings, changes=changes, not_deleted=not_deleted,
+                      **created)
     if _links_missing(sender, receiver):
         return OrderAction(ActionKind.LINK, **base, not_deleted=not_deleted)
     return OrderAction(ActionKind.SKIP, **base, reason="in sync", not_deleted=not_deleted)
@@ -211,19 +213,48 @@ def _missing(record_id: str | None, existing: frozenset[str] | None) -> bool:
     return record_id is not None and existing is not None and record_id not in existing
 
 
+_CREATION = "`sync.create_missing_customers = true` (or --create-customers)"
+_LINK_CUSTOMER = "link the customer: the Salesforce Account's Nue customer id is enough"
+# What to do about a sender customer the receiver has no link to, by sender. A Nue customer's link is
+# Nue's own Salesforce sync's to set, and an Account may already carry its Nue id without the order
+# showing it: creation keyed by that id then finds the Account instead of making a second.
+_UNLINKED_CUSTOMER_FIX: Mapping[System, str] = {
+    System.SALESFORCE: "link the customer: set the Salesforce Account's Nue customer id, or allow creating it with "
+                       "{creation}",
+    System.NUE: "let Nue's own Salesforce sync link the customer, or allow creating it with {creation} (an Account "
+                "that already carries its Nue customer id is reused, never doubled)",
+}
+
+# Whether a client may write a customer's link in each system. Nue documents its customer's link
+# (`externalId`) as set by its own Salesforce sync only, so after a pull a customer is linked from
+# the Salesforce side alone (which pairs it), and a Nue link to a missing Account cannot be replaced.
+CUSTOMER_LINK_WRITABLE: Mapping[System, bool] = {System.SALESFORCE: True, System.NUE: False}
+
+
 def _customer_to_create(order: DraftOrder, direction: Direction, settings: PlanSettings) -> Customer | None:
     """With customer creation allowed: the order's customer when it is not linked on the receiver,
-    or when its link there points at a customer that does not exist (then the dead link is dropped,
-    so the receiver creates the customer afresh and the link is written back to the sender)."""
+    or when its link there points at a customer that does not exist and the sender's link can be
+    rewritten (then the dead link is dropped, so the receiver creates the customer afresh and the
+    link is written back to the sender)."""
     if not settings.create_missing_customers:
         return None
     links = order.customer.links
     if not _customer_linked(order, direction):
         return order.customer
-    if _missing(links.id_in(direction.receiver), settings.receiver_customers):
+    if CUSTOMER_LINK_WRITABLE[direction.sender] and _missing(links.id_in(direction.receiver),
+                                                             settings.receiver_customers):
         sender_only = Links(**{f"{direction.sender.value}_id": links.id_in(direction.sender)})
         return order.customer.model_copy(update={"links": sender_only})
     return None
+
+
+def _contact_to_create(order: DraftOrder, direction: Direction, settings: PlanSettings) -> ContactRef | None:
+    """With customer creation allowed: the order's bill-to contact when it is not linked on the receiver
+    (`_blocked` refuses the order for it otherwise)."""
+    contact = order.bill_to_contact
+    if not settings.create_missing_customers or contact is None or contact.links.id_in(direction.receiver):
+        return None
+    return contact
 
 
 def _missing_reference(order: DraftOrder, direction: Direction, settings: PlanSettings,
@@ -233,9 +264,8 @@ def _missing_reference(order: DraftOrder, direction: Direction, settings: PlanSe
     customer_id = order.customer.links.id_in(direction.receiver)
     if not creating_customer and _missing(customer_id, settings.receiver_customers):
         return (f"customer {_customer_name(order)} is linked to {receiver} customer {customer_id}, "
-                f"which does not exist in {receiver}",
-                f"correct the customer's link field in {sender} to an existing {receiver} customer, create that "
-                f"customer in {receiver}, or run with --create-customers to create it and relink")
+                f"which does not exist in {receiver}", _DEAD_CUSTOMER_FIX[direction.sender].format(
+                    sender=sender, receiver=receiver, customer=customer_id))
     contact = order.bill_to_contact
     contact_id = contact.links.id_in(direction.receiver) if contact else None
     if contact is not None and _missing(contact_id, settings.receiver_contacts):
@@ -246,6 +276,16 @@ def _missing_reference(order: DraftOrder, direction: Direction, settings: PlanSe
                 f"contact in {receiver}")
     return None
 
+
+# What to do about a sender customer linked to a receiver customer that does not exist, by sender: a
+# Salesforce Account's Nue id can be corrected or rewritten by --create-customers; a Nue customer's
+# link is Nue's own Salesforce sync's to set.
+_DEAD_CUSTOMER_FIX: Mapping[System, str] = {
+    System.SALESFORCE: "correct the customer's link field in {sender} to an existing {receiver} customer, create "
+                       "that customer in {receiver}, or run with --create-customers to create it and relink",
+    System.NUE: "restore {receiver} customer {customer}, or have Nue's own Salesforce sync link the customer to an "
+                "existing Account (a Nue customer's link is that sync's to set: nuesync cannot relink it)",
+}
 
 _VALUE_WRITES = frozenset({ActionKind.CREATE, ActionKind.UPDATE})
 
@@ -336,10 +376,12 @@ def _blocked(order: DraftOrder, direction: Direction, settings: PlanSettings) ->
     if order.effective_date is None:
         return "the order has no effective date", f"set the effective date in {direction.sender.label}"
     contact = order.bill_to_contact
-    if contact is not None and contact.links.id_in(direction.receiver) is None:
+    if (contact is not None and contact.links.id_in(direction.receiver) is None
+            and not settings.create_missing_customers):
         who = contact.name or contact.links.id_in(direction.sender) or "(unnamed)"
         return (f"bill-to contact {who} is not linked in {receiver}",
-                f"link the contact: its {receiver} record must carry the {direction.sender.label} contact id")
+                f"link the contact: its {receiver} record must carry the {direction.sender.label} contact id; "
+                f"or allow creating it with {_CREATION}")
     return None
 
 

@@ -4,7 +4,8 @@ Pure functions over canonical records: no I/O, no clock, no config. `diff` rende
 and `pull`/`push` turn it into a plan, so every rule here is tested without HTTP.
 
 Matching never guesses: two records are a pair only when their links say so, and links that
-disagree are reported as an integrity problem rather than "fixed".
+disagree are reported as an integrity problem rather than "fixed". The customer or bill-to contact
+of a pair linked on one side only is paired by that link (`_completed_links`).
 """
 
 from __future__ import annotations
@@ -227,11 +228,41 @@ def _compare(nue: DraftOrder | None, sf: DraftOrder | None, notes: tuple[str, ..
         linked = sf.customer.links.nue_id is not None
         return OrderComparison(OrderClass.ONLY_IN_SALESFORCE if linked else OrderClass.CUSTOMER_UNLINKED, None, sf,
                                notes=notes)
+    nue, sf = _completed_links(nue, sf), _completed_links(sf, nue)
     if same_content(nue, sf):
         return OrderComparison(OrderClass.IN_SYNC, nue, sf)
     header = _field_diffs(order_header_content(nue), order_header_content(sf))
     lines = _line_diffs(nue.lines, sf.lines)
     return OrderComparison(_pair_class(nue, sf), nue, sf, header=header, lines=lines, notes=notes)
+
+
+# The records an order refers to by their links: its customer and its bill-to contact.
+LINKED_REFERENCES = ("customer", "bill_to_contact")
+
+
+def _completed_links(order: DraftOrder, partner: DraftOrder) -> DraftOrder:
+    """`order` with the link half its customer and bill-to contact lack, taken from its pair's same record.
+
+    A link on one side is enough to pair two customers or contacts: a Nue customer's link is its
+    `externalId`, which only Nue's own Salesforce sync sets, so a customer a pull created is linked
+    by the Salesforce Account's Nue id alone; and a run that died before linking back leaves a
+    one-way link. Completing the half keeps the pair from differing for ever on a link no write can
+    or need fill. Only a missing half is filled in, from the pair's record that names this one; a
+    link that disagrees stays as read, for the diff. Only the pair is consulted, never other
+    orders, so an order compares the same whatever else a run reads (`--order`, a saved plan).
+    """
+    update: dict[str, Any] = {}
+    for path in LINKED_REFERENCES:
+        own, other = getattr(order, path), getattr(partner, path)
+        if own is None or other is None:
+            continue
+        missing = [system for system in System if own.links.id_in(system) is None]
+        if len(missing) == 1 and own.links.id_in(missing[0].other) == other.links.id_in(missing[0].other):
+            found = other.links.id_in(missing[0])
+            if found is not None:
+                links = own.links.model_copy(update={f"{missing[0].value}_id": found})
+                update[path] = own.model_copy(update={"links": links})
+    return order.model_copy(update=update) if update else order
 
 
 def _pair_class(nue: DraftOrder, sf: DraftOrder) -> OrderClass:

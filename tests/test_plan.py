@@ -82,6 +82,21 @@ def test_unlinked_customer_blocks_unless_creation_is_allowed() -> None:
     assert created.create_customer.name == "Globex"
 
 
+def test_the_fix_for_an_unlinked_customer_names_the_link_a_person_can_write() -> None:
+    nue, _ = scenarios.unlinked_customer()
+    _, sf = scenarios.rep_draft()
+    unlinked_account = sf[0].model_copy(update={"customer": {"links": {"salesforce_id": "001000000000006AAA"},
+                                                            "name": "Globex"}})
+
+    (pulled,) = plan((nue, []), Direction.PULL).actions
+    (pushed,) = plan(([], [unlinked_account]), Direction.PUSH).actions
+
+    # A Nue customer's link is Nue's own Salesforce sync's to set; an Account's Nue customer id is anyone's.
+    assert (pulled.fix or "").startswith("let Nue's own Salesforce sync link the customer")
+    assert "Account that already carries its Nue customer id is reused" in (pulled.fix or "")
+    assert (pushed.fix or "").startswith("link the customer: set the Salesforce Account's Nue customer id")
+
+
 def test_link_conflicts_are_blocked_never_fixed() -> None:
     for direction in Direction:
         actions = plan(scenarios.link_conflict(), direction).actions
@@ -135,9 +150,30 @@ def test_an_unlinked_bill_to_contact_blocks_the_order() -> None:
     (action,) = plan((nue, sf), Direction.PULL).actions
     assert action.kind is ActionKind.BLOCK
     assert "Ada Lovelace" in (action.reason or "")
+    assert "--create-customers" in (action.fix or "")
     linked = {"links": {"nue_id": "con-1", "salesforce_id": "003000000000001AAA"}, "name": "Ada Lovelace"}
     nue = [nue[0].model_copy(update={"bill_to_contact": linked})]
     assert plan((nue, sf), Direction.PULL).actions[0].kind is ActionKind.CREATE
+
+
+@pytest.mark.parametrize("direction", list(Direction))
+def test_with_customer_creation_an_unlinked_bill_to_contact_is_created_first(direction: Direction) -> None:
+    (sender,) = (scenarios.abandoned_cart()[0] if direction is Direction.PULL else scenarios.rep_draft()[1])
+    contact = {"links": {f"{direction.sender.value}_id": "con-1"}, "name": "Ada Lovelace"}
+    sender = sender.model_copy(update={"bill_to_contact": contact})
+    diverged_nue, diverged_sf = scenarios.diverged_order()
+    diverged = (diverged_nue if direction is Direction.PULL else diverged_sf)[0]
+    diverged = diverged.model_copy(update={"bill_to_contact": contact})
+    sides = ([sender], []) if direction is Direction.PULL else ([], [sender])
+    others = (([diverged], diverged_sf) if direction is Direction.PULL else (diverged_nue, [diverged]))
+
+    result = plan(scenarios.combine(sides, others), direction, create_missing_customers=True)
+
+    writes = {a.kind: a for a in result.writes}
+    created, updated = writes.pop(ActionKind.CREATE), writes.pop(ActionKind.UPDATE)
+    assert not writes
+    assert created.create_contact == updated.create_contact == sender.bill_to_contact
+    assert created.create_customer is None  # Acme is linked: only the contact is missing
 
 
 # --- values that must never be written through ------------------------------------------------------
@@ -237,11 +273,15 @@ def test_an_order_whose_customer_link_leads_nowhere_on_the_receiver_is_blocked()
 
     (blocked,) = plan(cart, Direction.PULL, receiver_customers=frozenset()).actions
     (created,) = plan(cart, Direction.PULL, receiver_customers=frozenset({ACME_SF})).actions
+    (pushed,) = plan(scenarios.rep_draft(), Direction.PUSH, receiver_customers=frozenset()).actions
 
-    assert blocked.kind is ActionKind.BLOCK
+    assert blocked.kind is pushed.kind is ActionKind.BLOCK
     assert blocked.reason == (f"customer Acme Corp is linked to Salesforce customer {ACME_SF}, "
                               "which does not exist in Salesforce")
-    assert "link field" in (blocked.fix or "") and "--create-customers" in (blocked.fix or "")
+    # A Nue customer's link is Nue's own Salesforce sync's to set; an Account's Nue id can be corrected or relinked.
+    assert f"restore Salesforce customer {ACME_SF}" in (blocked.fix or "")
+    assert "Nue's own Salesforce sync" in (blocked.fix or "") and "--create-customers" not in (blocked.fix or "")
+    assert "link field" in (pushed.fix or "") and "--create-customers" in (pushed.fix or "")
     assert created.kind is ActionKind.CREATE
 
 
@@ -255,13 +295,22 @@ def test_a_push_to_a_missing_nue_customer_is_blocked_and_an_update_too() -> None
 
 
 def test_with_customer_creation_a_dead_customer_link_is_replaced_by_a_new_customer() -> None:
-    (action,) = plan(scenarios.abandoned_cart(), Direction.PULL, receiver_customers=frozenset(),
+    (action,) = plan(scenarios.rep_draft(), Direction.PUSH, receiver_customers=frozenset(),
                      create_missing_customers=True).actions
 
     assert action.kind is ActionKind.CREATE
     assert action.create_customer is not None
-    assert action.create_customer.links.salesforce_id is None
-    assert action.create_customer.links.nue_id == "cust-acme"
+    assert action.create_customer.links.nue_id is None
+    assert action.create_customer.links.salesforce_id == ACME_SF
+
+
+def test_a_dead_link_from_a_nue_customer_is_not_replaced_since_nuesync_cannot_relink_it() -> None:
+    (action,) = plan(scenarios.abandoned_cart(), Direction.PULL, receiver_customers=frozenset(),
+                     create_missing_customers=True).actions
+
+    assert action.kind is ActionKind.BLOCK
+    assert action.create_customer is None
+    assert "Nue's own Salesforce sync" in (action.fix or "")
 
 
 def test_an_order_whose_contact_link_leads_nowhere_on_the_receiver_is_blocked() -> None:

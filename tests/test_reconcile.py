@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from nuesync.adapters.base import RecordProblem
 from nuesync.model import DraftOrder, Status, System
+from nuesync.plan import PlanSettings, plan_sync
 from nuesync.reconcile import Direction, OrderClass, Presence, field_paths, reconcile
 from tests import scenarios
 from tests.test_model import SYNCED_CHANGES, orders
@@ -91,6 +92,54 @@ def test_one_way_link_still_pairs() -> None:
     sf_half = sf[0].model_copy(update={"links": sf[0].links.model_copy(update={"nue_id": None})})
     (only,) = reconcile(nue, [sf_half]).orders
     assert only.nue is not None and only.salesforce is not None
+
+
+NUE_ONLY_ACME = {"links": {"nue_id": "cust-acme"}, "name": "Acme Corp"}  # Nue's own sync has not linked it
+ADA = {"links": {"nue_id": "con-ada", "salesforce_id": "003000000000001AAA"}, "name": "Ada Lovelace"}
+
+
+def test_a_customer_or_contact_linked_one_way_pairs_and_its_orders_are_in_sync() -> None:
+    """A pull links a customer it created from the Account's side only: a Nue customer's link is not writable."""
+    nue, sf = scenarios.in_sync_order()
+    contact = {"links": {"nue_id": "con-ada"}, "name": "Ada Lovelace"}  # created by a run that died before linking back
+    nue = [nue[0].model_copy(update={"customer": NUE_ONLY_ACME, "bill_to_contact": contact})]
+    sf = [sf[0].model_copy(update={"bill_to_contact": ADA})]
+
+    (only,) = reconcile(nue, sf).orders
+
+    assert only.cls is OrderClass.IN_SYNC
+    assert only.nue is not None and only.nue.customer.links.salesforce_id == "001000000000001AAA"
+    assert only.nue.bill_to_contact is not None and only.nue.bill_to_contact.links == sf[0].bill_to_contact.links
+    for direction in Direction:
+        assert plan_sync(reconcile(nue, sf), direction, PlanSettings()).writes == []
+
+
+def test_only_its_pair_completes_an_orders_one_way_link() -> None:
+    """Never other orders: an order compares the same whatever else a run reads (`--order`, a saved plan)."""
+    cart_nue, _ = scenarios.abandoned_cart()
+    cart = cart_nue[0].model_copy(update={"customer": NUE_ONLY_ACME})
+    nue, sf = scenarios.in_sync_order()
+
+    result = reconcile([cart, nue[0].model_copy(update={"customer": NUE_ONLY_ACME})], sf)
+
+    by_key = {c.key: c for c in result.orders}
+    assert by_key["ord-2"].cls is OrderClass.CUSTOMER_UNLINKED  # its Account's Nue id is on another order's read
+    assert by_key["ord-2"].nue == cart
+    assert by_key["ord-1"].cls is OrderClass.IN_SYNC
+
+
+def test_a_link_that_disagrees_is_not_completed_but_shown() -> None:
+    nue, sf = scenarios.in_sync_order()
+    elsewhere = {"links": {"nue_id": "cust-other", "salesforce_id": "001000000000001AAA"}, "name": "Acme Corp"}
+    contact = {"links": {"nue_id": "con-other"}, "name": "Ada Lovelace"}
+    nue = [nue[0].model_copy(update={"customer": NUE_ONLY_ACME, "bill_to_contact": contact})]
+    sf = [sf[0].model_copy(update={"customer": elsewhere, "bill_to_contact": ADA})]
+
+    (only,) = reconcile(nue, sf).orders
+
+    assert only.cls is OrderClass.CUSTOMER_UNLINKED  # the Account names another Nue customer: not this one's link
+    assert [d.field for d in only.header] == ["bill_to_contact.nue_id", "bill_to_contact.salesforce_id",
+                                              "customer.nue_id", "customer.salesforce_id"]
 
 
 def test_custom_fields_and_pricing_dimensions() -> None:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from nuesync.model import Customer, DraftOrder, System
+from nuesync.model import ContactRef, Customer, DraftOrder, Links, System
 from nuesync.progress import Progress
 
 # How far before `since` an incremental read really starts. The mark is nuesync's clock at the start
@@ -68,6 +68,22 @@ class WriteResult:
     @property
     def ok(self) -> bool:
         return self.outcome is not Outcome.FAILED
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """A bill-to contact with what creating it in the other system takes (`--create-customers`).
+
+    An order carries its contact by links and name only (`ContactRef`); a system that creates one
+    needs more (Nue requires an email), so the sender's contacts are read again with
+    `fetch_contacts`. `customer_id` is the id, in the system the contact is written to, of the
+    customer it belongs to there: a read leaves it empty, and the run sets it before the write.
+    """
+
+    links: Links
+    name: str | None = None
+    email: str | None = None
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +163,9 @@ class OrderSystem(Protocol):
         ...
 
     def link_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
-        """Write the other system's id onto existing customers here (by this system's id)."""
+        """Write the other system's id onto existing customers here (by this system's id), where this
+        system lets a client write it; where it does not (Nue's `externalId`), nothing is sent and
+        each customer is `unchanged`, saying why."""
         ...
 
     def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
@@ -155,6 +173,21 @@ class OrderSystem(Protocol):
         ...
 
     def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]: ...
+
+    def fetch_contacts(self, ids: Sequence[str]) -> list[ContactDetails]:
+        """These contacts, by this system's ids, with their name and email: batched reads; an id that
+        names no contact is left out."""
+        ...
+
+    def upsert_contacts(self, contacts: Sequence[ContactDetails]) -> list[WriteResult]:
+        """Create the other system's contacts here, each under its `customer_id`, keyed by its id there
+        (the result's `key`), so that a contact already carrying that id is reused: a rerun after a
+        crash creates none twice. Batched as far as the API allows; one result per contact, in order."""
+        ...
+
+    def link_contacts(self, contacts: Sequence[ContactRef]) -> list[WriteResult]:
+        """Write the other system's id onto existing contacts here (by this system's id, the result's `key`)."""
+        ...
 
     def set_links(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
         """Write the other system's ids (order and line links) and origin onto existing records."""

@@ -6,6 +6,9 @@ requests. Writes are one order per request (Nue documents no bulk endpoint), sen
 thread pool over one thread-safe `httpx.Client`. Every write is keyed by the Salesforce id: the
 orders already linked to a page of Salesforce ids are looked up in one query before anything is
 created, and the link is written in the create itself, so a crash can never leave a duplicate.
+A bill-to contact created for `--create-customers` is keyed the same way (by its `salesforceId`).
+Customers are the exception: a customer's link is its `externalId`, which Nue documents as set by
+its own Salesforce sync and read-only through the API, so nuesync reads it and never writes it.
 
 Translation lives in `nue_wire`; everything assumed about undocumented Nue behaviour lives in
 `nue_api.ASSUMPTIONS` and nowhere else.
@@ -24,7 +27,16 @@ from typing import Any
 
 import httpx
 
-from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, PageCount, WriteResult, counted, read_from
+from nuesync.adapters.base import (
+    ApiUsage,
+    ContactDetails,
+    FetchResult,
+    Outcome,
+    PageCount,
+    WriteResult,
+    counted,
+    read_from,
+)
 from nuesync.adapters.nue_api import ASSUMPTIONS
 from nuesync.adapters.nue_http import FailFast, NueHttp, NueUnavailableError, Reply, Write, failed, run_writes
 from nuesync.adapters.nue_wire import (
@@ -41,7 +53,7 @@ from nuesync.adapters.retry import RetryPolicy
 from nuesync.config import Settings
 from nuesync.errors import ApiUnavailableError
 from nuesync.mapping import MappedObject
-from nuesync.model import Customer, DraftOrder, Status, System
+from nuesync.model import ContactRef, Customer, DraftOrder, Status, System
 from nuesync.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -425,7 +437,12 @@ class NueAdapter:
         )
 
     def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
-        """Create (documented batches of ≤ 200) or update customers, keyed by their Salesforce ids."""
+        """Create (documented batches of ≤ 200) or update customers, keyed by their Salesforce ids.
+
+        A customer is found by its link (`externalId` unless overridden) when Nue's own Salesforce
+        sync has set it, else by its Nue id, and updated; the others are created. Nothing sent
+        carries the link: Nue's sync owns it, so a created customer is linked from the Salesforce
+        side only (the Account's Nue id, written back by the run)."""
         link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
         results: list[WriteResult] = []
         seen: set[str] = set()
@@ -469,27 +486,18 @@ class NueAdapter:
         if not reply.ok and len(batch) > 1:
             return [result for item in batch for result in self._create_customers([item])]
         if not reply.ok:
-            return [self._customer_refused(batch[0][1], reply)]
+            code, message = reply.error(self.api)
+            return [failed(batch[0][1], code, message)]
+        return self._created(reply, [key for _, key, _ in batch], "customer")
+
+    def _created(self, reply: Reply, keys: Sequence[str], what: str) -> list[WriteResult]:
+        """A batch create's results: `data` lists the new records in request order, one per key."""
         created = reply.body.get("data") if isinstance(reply.body, Mapping) else None
         ids = [r.get("id") for r in created if isinstance(r, Mapping)] if isinstance(created, list) else []
-        if len(ids) != len(batch) or not all(isinstance(i, str) for i in ids):
-            why = "Nue accepted the customers but its answer does not list one id per customer"
-            return [failed(key, "MALFORMED_RESPONSE", why) for _, key, _ in batch]
-        return [
-            WriteResult(key=key, outcome=Outcome.CREATED, record_id=i)
-            for (_, key, _), i in zip(batch, ids, strict=True)
-        ]
-
-    def _customer_refused(self, key: str, reply: Reply) -> WriteResult:
-        """A refused create, unless the link it clashed with is this very customer, created by an
-        earlier attempt whose answer was lost."""
-        if reply.status == self.api.duplicate_status:
-            link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
-            rows = self._select("customer", f"{{ id {link} }}", {link: {"_eq": key}})
-            if rows and isinstance(rows[0], Mapping) and isinstance(rows[0].get("id"), str):
-                return WriteResult(key=key, outcome=Outcome.CREATED, record_id=rows[0]["id"])
-        code, message = reply.error(self.api)
-        return failed(key, code, message)
+        if len(ids) != len(keys) or not all(isinstance(i, str) for i in ids):
+            why = f"Nue accepted the {what}s but its answer does not list one id per {what}"
+            return [failed(key, "MALFORMED_RESPONSE", why) for key in keys]
+        return [WriteResult(key=key, outcome=Outcome.CREATED, record_id=i) for key, i in zip(keys, ids, strict=True)]
 
     def _update_customer(self, customer: Customer, key: str, nue_id: str) -> WriteResult:
         reply = self.http.send(
@@ -504,22 +512,121 @@ class NueAdapter:
         return WriteResult(key=key, outcome=Outcome.UPDATED, record_id=nue_id)
 
     def link_customers(self, customers: Sequence[Customer]) -> list[WriteResult]:
-        """Write each customer's Salesforce id onto the existing Nue customer, and nothing else.
+        """Nothing to write: a Nue customer's link is its `externalId`, which only Nue's own Salesforce
+        sync sets (read-only through the API). Each customer is `unchanged`, saying so; the Account's
+        Nue id alone pairs the two (`key`: the Nue customer id)."""
+        why = "a Nue customer's Salesforce link (externalId) is set by Nue's own Salesforce sync, never by nuesync"
+        return [WriteResult(key=c.links.nue_id or "", outcome=Outcome.UNCHANGED, record_id=c.links.nue_id,
+                            message=why) for c in customers]
 
-        Only the link field is sent: the canonical customer carried on an order may lack fields
-        (an email) that a full update would wipe. `key` is the Nue customer id.
-        """
-        link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
+    # --- contacts (`--create-customers` creates a missing bill-to contact) ---------------------
+
+    def fetch_contacts(self, ids: Sequence[str]) -> list[ContactDetails]:
+        """Contacts by Nue id with their name and email: one GraphQL query per page of ids."""
+        rows = (
+            row
+            for chunk in _chunks([i for i in dict.fromkeys(ids) if i], self._page_size)
+            for row in self._select("contact", self.wire.contact_selection(), {"id": {"_in": chunk}})
+        )
+        contacts = []
+        for row in rows:
+            try:
+                contacts.append(self.wire.contact_from_wire(row))
+            except WireError as exc:
+                log.warning("skipped Nue contact: %s: %s", exc.field, exc.message)
+        return contacts
+
+    def upsert_contacts(self, contacts: Sequence[ContactDetails]) -> list[WriteResult]:
+        """Salesforce Contacts as Nue contacts of their customers, keyed by the Contact's id (`salesforceId`).
+
+        The contacts already carrying those ids are found first (one query per page), so a rerun after a
+        crash reuses them; the others are created with one documented `POST /customers/{id}/contacts`
+        per customer, its contacts as one array. Nue refuses a whole array for one bad contact, so a
+        refused array is sent again contact by contact, each getting its own outcome. A contact without
+        a value Nue requires (an email) fails before any request."""
+        existing = self._linked_contacts([c.links.salesforce_id or "" for c in contacts])
+        results: dict[int, WriteResult] = {}
+        by_customer: dict[str, list[tuple[int, ContactDetails]]] = {}
+        seen: set[str] = set()
+        for index, contact in enumerate(contacts):
+            key = contact.links.salesforce_id or ""
+            refusal = self._contact_refusal(contact, seen)
+            if refusal is not None:
+                results[index] = refusal
+            elif key in existing:
+                results[index] = WriteResult(key=key, outcome=Outcome.UNCHANGED, record_id=existing[key],
+                                             message=f"Nue contact {existing[key]} already carries this Contact's id")
+            else:
+                by_customer.setdefault(str(contact.customer_id), []).append((index, contact))
+            seen.add(key)
+        for customer_id, batch in by_customer.items():
+            results.update(zip([index for index, _ in batch], self._create_contacts(customer_id, batch), strict=True))
+        return [results[index] for index in range(len(contacts))]
+
+    def _contact_refusal(self, contact: ContactDetails, seen: set[str]) -> WriteResult | None:
+        key = contact.links.salesforce_id
+        if not key:
+            return failed("", "MISSING_SALESFORCE_ID", "the contact has no Salesforce id to key the write by")
+        if key in seen:
+            return failed(key, "DUPLICATE_KEY", f"contact {key} appears twice in this batch")
+        if not contact.customer_id:
+            return failed(key, "CUSTOMER_NOT_LINKED", f"contact {key} has no Nue customer to be created under")
+        lacking = [name for name in self.api.contact_required_fields if not getattr(contact, name)]
+        if lacking:
+            return failed(key, "REQUIRED_FIELD_MISSING", f"Salesforce Contact {key} ({contact.name or 'unnamed'}) has "
+                                                         f"no {' and no '.join(lacking)}, which Nue requires of a "
+                                                         "contact: set it in Salesforce")
+        return None
+
+    def _linked_contacts(self, salesforce_ids: Sequence[str]) -> dict[str, str]:
+        """Salesforce Contact id → the Nue contact already linked to it, one query per page of ids."""
+        link = self.wire.table(MappedObject.CONTACT)["links.salesforce_id"]
+        wanted = [i for i in dict.fromkeys(salesforce_ids) if i]
+        return {
+            str(row[link]): str(row["id"])
+            for chunk in _chunks(wanted, self._page_size)
+            for row in self._select("contact", f"{{ id {link} }}", {link: {"_in": chunk}})
+            if isinstance(row, Mapping) and row.get(link) and isinstance(row.get("id"), str)
+        }
+
+    def _create_contacts(self, customer_id: str, batch: list[tuple[int, ContactDetails]]) -> list[WriteResult]:
+        keys = [contact.links.salesforce_id or "" for _, contact in batch]
+        body = [self.wire.contact_payload(contact) for _, contact in batch]
+        try:
+            reply = self.http.send(self.api.endpoints["create_contacts"], record_id=customer_id, body=body)
+        except NueUnavailableError as exc:
+            return [failed(key, exc.error_code, exc.message) for key in keys]
+        if not reply.ok and len(batch) > 1:
+            return [result for item in batch for result in self._create_contacts(customer_id, [item])]
+        if not reply.ok:
+            return [self._contact_refused(keys[0], reply)]
+        return self._created(reply, keys, "contact")
+
+    def _contact_refused(self, key: str, reply: Reply) -> WriteResult:
+        """A refused create, unless the link it clashed with is this very contact, created by an earlier
+        attempt whose answer was lost."""
+        if reply.status == self.api.duplicate_status:
+            found = self._linked_contacts([key]).get(key)
+            if found is not None:
+                return WriteResult(key=key, outcome=Outcome.CREATED, record_id=found)
+        code, message = reply.error(self.api)
+        return failed(key, code, message)
+
+    def link_contacts(self, contacts: Sequence[ContactRef]) -> list[WriteResult]:
+        """Write each Salesforce Contact's id onto its existing Nue contact, and nothing else (the assumed
+        `PATCH /contacts/{id}`), up to `max_concurrency` at once. `key` is the Nue contact id."""
         writes: list[tuple[str, Write | WriteResult]] = [
-            (c.links.nue_id, partial(self._write_customer_link, c.links.nue_id, {link: c.links.salesforce_id}))
+            (c.links.nue_id, partial(self._write_contact_link, c))
             if c.links.nue_id and c.links.salesforce_id
-            else (c.links.nue_id or "", failed(c.links.nue_id or "", "MISSING_LINK", "the customer needs both ids"))
-            for c in customers
+            else (c.links.nue_id or "", failed(c.links.nue_id or "", "MISSING_LINK", "the contact needs both ids"))
+            for c in contacts
         ]
         return run_writes(writes, self._workers, FailFast())
 
-    def _write_customer_link(self, nue_id: str, body: dict[str, Any]) -> WriteResult:
-        reply = self.http.send(self.api.endpoints["update_customer"], record_id=nue_id, body=body)
+    def _write_contact_link(self, contact: ContactRef) -> WriteResult:
+        nue_id = str(contact.links.nue_id)
+        reply = self.http.send(self.api.endpoints["update_contact"], record_id=nue_id,
+                               body=self.wire.contact_link_payload(contact))
         if not reply.ok:
             code, message = reply.error(self.api)
             return failed(nue_id, code, message, nue_id)

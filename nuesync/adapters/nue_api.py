@@ -15,11 +15,14 @@ from http import HTTPStatus
 # ================================================================================================
 # ASSUMPTIONS — what this adapter believes about Nue beyond its public documentation.
 # Nue documents: base URL + `nue-api-key` header, POST /orders (create a draft), POST /orders/{id}
-# with {"options"} (activate), GET /orders?customerIds=…, GraphQL at POST /async/graphql with
-# Hasura-style filters, the {"status": "success", "data": …} envelope, and varying status casing.
-# Everything else below is an assumption; the README lists them. The link and origin *field
-# names* (`salesforceId` on orders / order products / customers, `origin` on orders) are
-# assumptions too, kept as data in `nuesync.mapping.DEFAULT_NUE` and overridable from config.
+# with {"options"} (activate), GET /orders?customerIds=…, POST /customers, PATCH
+# /orders/customers/{id}, POST /customers/{customerId}/contacts, a customer's read-only
+# `externalId` (its Salesforce Account Id, set by Nue's own Salesforce sync), GraphQL at POST
+# /async/graphql with Hasura-style filters, the {"status": "success", "data": …} envelope, and
+# varying status casing. Everything else below is an assumption; the README lists them. The
+# link and origin *field names* (`salesforceId` on orders / order products / contacts, `origin`
+# on orders) are assumptions too, kept as data in `nuesync.mapping.DEFAULT_NUE` (with the
+# customer's documented `externalId`) and overridable from config.
 # ================================================================================================
 
 
@@ -44,6 +47,8 @@ class NueAssumptions:
             "get_order": Endpoint("GET", "/orders/{id}", False),
             "create_customers": Endpoint("POST", "/customers", True),
             "update_customer": Endpoint("PATCH", "/orders/customers/{id}", True),
+            "create_contacts": Endpoint("POST", "/customers/{id}/contacts", True),
+            "update_contact": Endpoint("PATCH", "/contacts/{id}", False),
             "sync_setting": Endpoint("GET", "/settings/sync", False),
         }
     )
@@ -85,6 +90,10 @@ class NueAssumptions:
     # `data` as an array in request order. Customers from Salesforce Accounts are businesses.
     customer_batch_size: int = 200
     new_customer_fields: Mapping[str, str] = field(default_factory=lambda: {"recordType": "Business"})
+    # Documented: POST /customers/{customerId}/contacts takes an array of contacts, each with a
+    # `name` and an `email` (unique within the tenant), answering `data` as an array in request
+    # order. Assumed: PATCH /contacts/{id} writes a contact's link onto it (`data` an array).
+    contact_required_fields: tuple[str, ...] = ("name", "email")
     # GET /settings/sync answers {"data": {"syncDraftOrders": true|false}}.
     sync_setting_field: str = "syncDraftOrders"
     # Custom fields live in one free-form object on orders and order products.
@@ -93,7 +102,8 @@ class NueAssumptions:
     error_code_key: str = "errorCode"
     error_message_key: str = "message"
     error_field_key: str = "field"
-    # A second record with the same `salesforceId` is refused with 409 (the link is unique).
+    # A second record with the same `salesforceId` is refused with 409 (the link is unique), and so
+    # is a contact whose email another contact has (documented: unique within the tenant).
     duplicate_status: int = HTTPStatus.CONFLICT
     # Load shedding: 429 (with Retry-After) and 5xx are transient and safe to retry.
     retryable_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from nuesync.adapters.base import RecordProblem
+from nuesync.adapters.base import ContactDetails, RecordProblem
 from nuesync.adapters.readers import Leaves, Part, declining, record_reader
 from nuesync.mapping import CustomField, CustomType, FieldMapping, MappedObject
 from nuesync.model import (
@@ -31,6 +31,7 @@ from nuesync.model import (
     Customer,
     DraftOrder,
     LineItem,
+    Links,
     NotCanonical,
     PricingDimension,
     Status,
@@ -204,6 +205,8 @@ ORDER_RECORD_FIELDS: Mapping[str, str] = {
     "last_modified": "lastModifiedDate",
 }
 LINE_RECORD_FIELDS: Mapping[str, str] = {"links.nue_id": "id"}
+# A contact's documented fields beyond the mapped name and link: what creating it elsewhere copies.
+CONTACT_RECORD_FIELDS: Mapping[str, str] = {"links.nue_id": "id", "email": "email"}
 ORDER_LINES = "orderProducts"
 LINE_PRODUCT_REF = "priceBookEntryId"
 
@@ -521,9 +524,37 @@ class NueWire:
         return payload
 
     def customer_payload(self, customer: Customer) -> Json:
+        """The body that creates or updates a customer: its mapped fields without its link, which
+        Nue's own Salesforce sync sets (`externalId` is read-only: Nue refuses a write naming it)."""
         record = self.customer_to_wire(customer)
         record.pop("id")
+        record.pop(self.table(MappedObject.CUSTOMER)["links.salesforce_id"])
         return record
+
+    def contact_payload(self, contact: ContactDetails) -> Json:
+        """One entry of `POST /customers/{customerId}/contacts`, carrying its Salesforce Contact's id."""
+        table = self.table(MappedObject.CONTACT)
+        return {
+            table["name"]: contact.name,
+            CONTACT_RECORD_FIELDS["email"]: contact.email,
+            table["links.salesforce_id"]: contact.links.salesforce_id,
+        }
+
+    def contact_link_payload(self, contact: ContactRef) -> Json:
+        """The body that writes a Salesforce Contact's id onto an existing Nue contact, and nothing else."""
+        return {self.table(MappedObject.CONTACT)["links.salesforce_id"]: contact.links.salesforce_id}
+
+    def contact_from_wire(self, record: Any) -> ContactDetails:
+        """A `Contact` row of `contact_selection` (no customer: the run gives the one it is written under)."""
+        if not isinstance(record, Mapping) or not isinstance(record.get("id"), str) or not record["id"]:
+            raise WireError("id", f"expected a contact with an id, got {record!r:.100}")
+        table = self.table(MappedObject.CONTACT)
+        try:
+            name, email, link = (_read_text(record.get(field)) for field in (
+                table["name"], CONTACT_RECORD_FIELDS["email"], table["links.salesforce_id"]))
+        except ValueError as exc:
+            raise WireError(f"contact {record['id']}", str(exc)) from None
+        return ContactDetails(links=Links(nue_id=record["id"], salesforce_id=link), name=name, email=email)
 
     # --- GraphQL selections -----------------------------------------------------------------
 
@@ -541,6 +572,10 @@ class NueWire:
 
     def customer_selection(self) -> str:
         return f"{{ {' '.join(_unique(['id', *self.table(MappedObject.CUSTOMER).values()]))} }}"
+
+    def contact_selection(self) -> str:
+        fields = [*CONTACT_RECORD_FIELDS.values(), *self.table(MappedObject.CONTACT).values()]
+        return f"{{ {' '.join(_unique(fields))} }}"
 
 
 # --- the fast path: this run's mapping compiled into readers (see nuesync.adapters.readers) -----

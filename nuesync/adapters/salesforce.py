@@ -23,7 +23,16 @@ from urllib.parse import quote_plus
 
 import requests
 
-from nuesync.adapters.base import ApiUsage, FetchResult, Outcome, RecordProblem, WriteResult, counted, read_from
+from nuesync.adapters.base import (
+    ApiUsage,
+    ContactDetails,
+    FetchResult,
+    Outcome,
+    RecordProblem,
+    WriteResult,
+    counted,
+    read_from,
+)
 from nuesync.adapters.early_stop import STOPPED_EARLY
 from nuesync.adapters.retry import RetryPolicy
 from nuesync.adapters.salesforce_http import (
@@ -58,7 +67,7 @@ from nuesync.config import Settings
 from nuesync.errors import NuesyncError
 from nuesync.followup.task import AccountOwner, FollowUpTask
 from nuesync.mapping import CHECKOUT_URL, MappedObject
-from nuesync.model import Customer, DraftOrder, LineItem, System
+from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, System
 from nuesync.progress import Progress
 
 __all__ = [
@@ -73,6 +82,7 @@ __all__ = [
 SF = System.SALESFORCE
 ORDER_KEY_PREFIX, ACCOUNT_KEY_PREFIX, CONTACT_KEY_PREFIX = "801", "001", "003"  # fixed in every org
 CONTACTS_RELATIONSHIP = "Contacts"  # Account → Contact, a standard relationship
+CONTACT_EMAIL = "Email"  # a standard Contact field: what a contact created in Nue needs besides its name
 SOQL_IN_LIMIT = 500  # values per `IN (…)` list …
 QUERY_BYTES = 14_000  # … and URL-encoded bytes per statement (see the module docstring)
 SHORT_STATEMENT_BYTES = 1_000  # what a statement without its list takes, unless the caller says
@@ -772,6 +782,49 @@ class SalesforceAdapter:
         unkeyed = WriteResult("", Outcome.FAILED, None, "MISSING_EXTERNAL_ID", "the customer has no Nue id to key by")
         return [outcomes.get(c.links.nue_id or "", unkeyed) for c in customers]
 
+    # --- contacts (`--create-customers` creates a missing bill-to contact) ---
+
+    def fetch_contacts(self, ids: Sequence[str]) -> list[ContactDetails]:
+        """Contacts by Id with their name and email: one query per batch of ids."""
+        link = self._table(MappedObject.CONTACT)["links.nue_id"]
+        name = self._table(MappedObject.CONTACT)["name"]
+        select = f"SELECT Id, {name}, {CONTACT_EMAIL}, {link} FROM Contact"
+        contact_ids = _short_ids([i for i in ids if i.startswith(CONTACT_KEY_PREFIX)])
+        return [
+            ContactDetails(links=Links(salesforce_id=record["Id"], nue_id=record.get(link)), name=record.get(name),
+                           email=record.get(CONTACT_EMAIL))
+            for soql in _statements(select, [], {"Id": contact_ids})
+            for record in self.connection.query(soql)
+        ]
+
+    def upsert_contacts(self, contacts: Sequence[ContactDetails]) -> list[WriteResult]:
+        """Contacts upserted by the Nue contact's id (Collections, ≤ 200 a call) onto their Accounts: a
+        Contact already carrying the id is the one a run that died before linking back created, and is
+        updated instead of doubled. The name goes to `FirstName` / `LastName` split at its last space,
+        so the Contact's `Name` reads as the sender's name did."""
+        key_field = self._table(MappedObject.CONTACT)["links.nue_id"]
+        keyed = [contact for contact in contacts if contact.links.nue_id and contact.customer_id]
+        records = [{"attributes": {"type": "Contact"}, key_field: c.links.nue_id, "AccountId": c.customer_id,
+                    **_contact_name(c.name), CONTACT_EMAIL: c.email} for c in keyed]
+        answers = self.connection.write_collection("PATCH", f"composite/sobjects/Contact/{key_field}", records)
+        outcomes = {c.links.nue_id: _upsert_result(str(c.links.nue_id), a) for c, a in zip(keyed, answers, strict=True)}
+        return [outcomes.get(c.links.nue_id or "") or WriteResult(
+            c.links.nue_id or "", Outcome.FAILED, None, "MISSING_EXTERNAL_ID",
+            "the contact needs its Nue id to key by and an Account to belong to") for c in contacts]
+
+    def link_contacts(self, contacts: Sequence[ContactRef]) -> list[WriteResult]:
+        """Write the Nue contact id onto existing Contacts, by Contact Id (Collections; key: the Contact Id)."""
+        link_field = self._table(MappedObject.CONTACT)["links.nue_id"]
+        linkable = [c for c in contacts if c.links.salesforce_id and c.links.nue_id]
+        records = [{"attributes": {"type": "Contact"}, "id": c.links.salesforce_id, link_field: c.links.nue_id}
+                   for c in linkable]
+        answers = self.connection.write_collection("PATCH", "composite/sobjects", records)
+        outcomes = {c.links.salesforce_id: _upsert_result(str(c.links.salesforce_id), answer)
+                    for c, answer in zip(linkable, answers, strict=True)}
+        return [outcomes.get(c.links.salesforce_id or "") or WriteResult(
+            c.links.salesforce_id or c.links.nue_id or "", Outcome.FAILED, c.links.salesforce_id, "MISSING_LINK",
+            "the contact needs both its Salesforce and its Nue id to be linked") for c in contacts]
+
     # --- follow-up tasks (`nuesync followup`) ---
 
     def account_owners(self, account_ids: Sequence[str]) -> dict[str, AccountOwner]:
@@ -852,6 +905,12 @@ class SalesforceAdapter:
     def close(self) -> None:
         if self._owns_session:
             self.connection.http.close()
+
+
+def _contact_name(name: str | None) -> dict[str, str | None]:
+    """`FirstName` and `LastName` whose `Name` (first, a space, last) is `name` again."""
+    first, _, last = (name or "").strip().rpartition(" ")
+    return {"FirstName": first.strip() or None, "LastName": last or None}
 
 
 def _activation_result(order_id: str, answer: Mapping[str, Any] | None) -> WriteResult:

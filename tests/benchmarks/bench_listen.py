@@ -55,7 +55,7 @@ def start_listener(sandbox: RunningSandbox, folder: Path) -> tuple[subprocess.Po
 
 
 def cart_payload(sandbox: RunningSandbox, index: int) -> dict:
-    customers = [c for c in sandbox.nue.customers() if c.get("salesforceId")]
+    customers = [c for c in sandbox.nue.customers() if c.get("externalId")]
     entries = list(sandbox.nue.store.price_book_entries.values())
     return {"customer": {"id": customers[index % len(customers)]["id"]}, "name": f"Bench cart {index}",
             "effectiveDate": "2026-12-01",

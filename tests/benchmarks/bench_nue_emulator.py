@@ -21,7 +21,7 @@ PAGE = """query($offset: Int!, $limit: Int!) {
   Order(where: {status: {_eq: "Draft"}}, order_by: {id: asc}, limit: $limit, offset: $offset) {
     id orderNumber name description status customerId billToContactId effectiveDate currencyIsoCode
     billingPeriod billCycleDay billingTiming paymentTerm discount discountAmount salesforceId origin
-    customFields lastModifiedDate customer { id name salesforceId }
+    customFields lastModifiedDate customer { id name externalId }
     orderProducts { id productSku quantity listPrice discount discountAmount subscriptionStartDate
       subscriptionEndDate subscriptionTerm salesforceId customFields priceTags { id code name } }
   }

@@ -117,7 +117,7 @@ def nue_record(i: int, differs: bool) -> dict[str, Any]:
         "discount": 0,
         "discountAmount": None,
         "customFields": {},
-        "customer": {"id": ids["nue_customer"], "salesforceId": ids["sf_customer"], "name": f"Customer {i % CUSTOMERS}",
+        "customer": {"id": ids["nue_customer"], "externalId": ids["sf_customer"], "name": f"Customer {i % CUSTOMERS}",
                      "email": None},
         "billToContact": None,
         "orderProducts": [

@@ -109,7 +109,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
 
 def new_cart(sandbox: RunningSandbox, name: str = "Live cart") -> str:
     """A self-service cart created in the portal, for a customer linked to Salesforce."""
-    customer = next(c for c in sandbox.nue.customers() if c.get("salesforceId"))
+    customer = next(c for c in sandbox.nue.customers() if c.get("externalId"))
     entry = next(iter(sandbox.nue.store.price_book_entries.values()))
     return sandbox.nue.insert_order({"customer": {"id": customer["id"]}, "name": name, "effectiveDate": "2026-12-01",
                                      "orderProducts": [{"priceBookEntryId": entry["id"], "quantity": 2,

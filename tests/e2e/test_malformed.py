@@ -18,7 +18,6 @@ import pytest
 
 from nuesync.errors import ExitCode
 from nuesync.reconcile import Direction
-from nuesync.sandbox.nue.customers import update_customer
 from nuesync.sandbox.pair import RunningSandbox
 from tests.e2e.conftest import World
 from tests.e2e.test_volume import linked_world, seed_nue_carts, seed_salesforce_drafts
@@ -361,7 +360,7 @@ def test_a_pull_to_accounts_that_do_not_exist_or_cannot_blocks_those_orders(worl
     dangling, malformed, *good = (seed_nue_carts(world.sandbox, 1)[0] for _ in range(4))  # own customers
     nue = world.sandbox.nue
     for cart, account in ((dangling, NO_SUCH_ACCOUNT), (malformed, "not-an-account-id")):
-        update_customer(nue.store, nue.get_order(cart)["customerId"], {"salesforceId": account})
+        nue.link_customer_to_account(nue.get_order(cart)["customerId"], account)
 
     result = world.run("--json", "pull", "--yes")
 

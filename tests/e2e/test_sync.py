@@ -149,7 +149,12 @@ def test_an_unlinked_customer_blocks_the_order_until_creation_is_asked_for(demo:
     account = demo.sandbox.salesforce.get("Account", sf["AccountId"])
     globex = next(c for c in demo.sandbox.nue.customers() if c["name"] == "Globex")
     assert account["Nue_Customer_Id__c"] == globex["id"]
-    assert globex["salesforceId"] == account["Id"]
+    assert globex["externalId"] is None  # Nue's own Salesforce sync sets it; the Account's Nue id pairs them
+    demo.sandbox.salesforce.reset_counters()
+    demo.sandbox.nue.reset_counters()
+    again = demo.run("--json", "pull", "--yes", "--create-customers", "--order", order_id)
+    assert again.code == ExitCode.OK, again.stdout
+    assert results(again)[order_id]["result"] == "skipped" and demo.writes() == 0
 
 
 # --- rule 8: activated orders are not edited by draft sync ------------------------------------------

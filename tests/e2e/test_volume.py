@@ -22,7 +22,7 @@ import pytest
 import tomli_w
 
 from nuesync.errors import ExitCode
-from nuesync.sandbox.nue.customers import update_contact, update_customer
+from nuesync.sandbox.nue.customers import update_contact
 from nuesync.sandbox.pair import RunningSandbox, running_sandbox
 from tests.e2e.conftest import World
 
@@ -65,7 +65,7 @@ def link_nue_customers(sandbox: RunningSandbox, customers: list[dict[str, Any]])
     for customer in customers:
         account = salesforce.insert("Account", {"Name": customer["name"], "Nue_Customer_Id__c": customer["id"],
                                                 "CurrencyIsoCode": "USD"})
-        update_customer(nue.store, customer["id"], {"salesforceId": account})
+        nue.link_customer_to_account(customer["id"], account)
         for contact in contacts[customer["id"]]:
             linked = salesforce.insert("Contact", {
                 "FirstName": contact["firstName"], "LastName": contact["lastName"], "Email": contact["email"],

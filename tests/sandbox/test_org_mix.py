@@ -74,14 +74,14 @@ def test_customers_contacts_orders_and_lines_are_linked_both_ways(pair):
     customers, contacts = nue.store.customers, nue.store.contacts
 
     for account in salesforce.records("Account"):
-        assert customers[account["Nue_Customer_Id__c"]]["salesforceId"] == account["Id"]
+        assert customers[account["Nue_Customer_Id__c"]]["externalId"] == account["Id"]  # as Nue's own sync links it
     for contact in salesforce.records("Contact"):
         assert contacts[contact["Nue_Contact_Id__c"]]["salesforceId"] == contact["Id"]
         assert contacts[contact["Nue_Contact_Id__c"]]["customerId"] == salesforce.get(
             "Account", contact["AccountId"])["Nue_Customer_Id__c"]
     sf_orders = {o["Id"]: o for o in salesforce.records("Order")}
     for order in nue.store.orders.values():
-        assert customers[order["customerId"]]["salesforceId"] is not None
+        assert customers[order["customerId"]]["externalId"] is not None
         assert contacts[order["billToContactId"]]["salesforceId"] is not None
         if order["salesforceId"] is not None:
             assert sf_orders[order["salesforceId"]]["Nue_Order_Id__c"] == order["id"]

@@ -8,8 +8,13 @@ Documented by Nue (api-docs.nue.io), emulated as documented:
 - `POST /orders/{id}` with `{"options": {generateInvoice, activateInvoice}}`: activate a draft ->
   201 `data: {order, subscriptions, assets, invoices}`;
 - `GET /orders?customerIds=<JSON array>&status=…&includes=…`: a customer's orders, `data` an array;
-- `POST /customers` (a JSON array, ≤ 200) and `POST /customers/{id}/contacts`: `data` an array;
+- `POST /customers` (a JSON array, ≤ 200): `data` an array;
+- `POST /customers/{customerId}/contacts`: a JSON array of contacts, each with `name` and `email`, the
+  email unique within the tenant (another contact's email: 409 `DUPLICATE_VALUE` naming the field),
+  `data` an array;
 - `PATCH /orders/customers/{id}`: update a customer (id or Salesforce id), `data` an array;
+- a customer's `externalId` is its Salesforce Account Id, set by Nue's own Salesforce sync (null until
+  then) and read-only through the API; customers are stamped `createdDate` / `modifiedDate`;
 - `GET /catalog/products` (each with `priceBookEntries`) and `GET /catalog/price-tags`: a bare
   JSON array, as Nue's catalogue examples iterate the answer directly;
 - `POST /async/graphql`: see `graphql_schema`.
@@ -23,16 +28,17 @@ ASSUMPTIONS (not documented by Nue; nuesync's adapter depends on these, the READ
 3. `PATCH /customers/{id}` -> like Nue's `PATCH /orders/customers/{id}`; `PATCH /contacts/{id}`
    updates a contact (`data` an array).
 4. `GET /settings/sync` -> `data: {"syncDraftOrders": bool}`, the Sync Draft Orders setting.
-5. Link/origin fields: `salesforceId` on orders, order products, customers and contacts (unique per
-   object type: a duplicate is 409 `DUPLICATE_VALUE`), `origin` (`Nue` / `Salesforce`) on orders.
+5. Link/origin fields: `salesforceId` on orders, order products and contacts (unique per object type,
+   like a customer's documented `externalId`: a duplicate is 409 `DUPLICATE_VALUE`), `origin`
+   (`Nue` / `Salesforce`) on orders.
 6. Errors use the success envelope's shape: `{"status": "error", "errorCode", "message", "field"?}`
    (see `errors.py`); 429 carries `Retry-After` in seconds.
 7. Status casing: records say `Draft` / `Activated` (REST and GraphQL alike); the REST `status`
    filter is case-insensitive and takes Nue's lower-case spellings (`draft`, `active`,
    `activated`, `canceled`); a GraphQL `where` on `status` is case-sensitive, as any Hasura
    string comparison.
-8. Unknown or read-only fields in a write are refused by name (400 `INVALID_FIELD`) rather than
-   ignored, so a client never believes it wrote what was dropped.
+8. Unknown or read-only fields in a write (a customer's `externalId` among them) are refused by name
+   (400 `INVALID_FIELD`) rather than ignored, so a client never believes it wrote what was dropped.
 """
 
 from __future__ import annotations

@@ -1,8 +1,15 @@
-"""Customers and their contacts: creation in batches, updates, and the `salesforceId` link rule.
+"""Customers and their contacts: creation in batches, updates, and the link rules.
 
 Nue documents `POST /customers` as a batch (a JSON array of up to 200 customers, `recordType`
-`Business` or `Consumer`) answering `data` as an array, and `POST /customers/{id}/contacts` the
-same way. A batch is all-or-nothing here: every record is checked before any is stored.
+`Business` or `Consumer`) answering `data` as an array, and `POST /customers/{customerId}/contacts`
+the same way: a JSON array whose every contact has a `name` and an `email`, the email unique within
+the tenant. A batch is all-or-nothing here: every record is checked before any is stored.
+
+A customer's link to Salesforce is its `externalId`, documented as the Salesforce Account Id and
+set only by Nue's own Salesforce sync: read-only through the API (a write naming it is refused by
+name, like any field not in `CUSTOMER_FIELDS`). `link_to_account` plays that sync. A contact's link
+is the assumed, writable `salesforceId`. Customers are stamped `createdDate` / `modifiedDate`, as
+documented.
 """
 
 from __future__ import annotations
@@ -22,7 +29,6 @@ CUSTOMER_FIELDS: dict[str, FieldParser] = {
     "phone": parse_text,
     "description": parse_text,
     "currencyIsoCode": parse_text,
-    "salesforceId": parse_text,
     "customFields": custom_fields,
 }
 
@@ -39,7 +45,10 @@ CONTACT_FIELDS: dict[str, FieldParser] = {
 
 def batch(payload: object, what: str) -> list[dict[str, Any]]:
     """A documented batch body (array); a single object is taken as a batch of one."""
-    items = payload if isinstance(payload, list) else [payload]
+    return _items(payload if isinstance(payload, list) else [payload], what)
+
+
+def _items(items: list[Any], what: str) -> list[dict[str, Any]]:
     if not items:
         raise bad_request("INVALID_REQUEST", f"at least one {what} is required")
     if len(items) > MAX_BATCH:
@@ -50,8 +59,6 @@ def batch(payload: object, what: str) -> list[dict[str, Any]]:
 def create_customers(store: Store, payload: object) -> list[Record]:
     with store.lock:
         parsed = [_new_customer_fields(item, f"[{i}]") for i, item in enumerate(batch(payload, "customer"))]
-        placeholders = {f"new:{i}": fields.get("salesforceId") for i, fields in enumerate(parsed)}
-        store.check_links("customer", placeholders, {key: f"[{key[4:]}].salesforceId" for key in placeholders})
         return [_store_customer(store, fields) for fields in parsed]
 
 
@@ -65,12 +72,24 @@ def update_customer(store: Store, ref: str, payload: object) -> Record:
             raise required("name")
         if fields.get("customFields"):
             fields["customFields"] = {**customer["customFields"], **fields["customFields"]}
-        if "salesforceId" in fields:
-            store.check_links("customer", {customer["id"]: fields["salesforceId"]}, {customer["id"]: "salesforceId"})
-            store.assign_links("customer", [(customer, fields.pop("salesforceId"))])
-            customer["externalId"] = customer["salesforceId"]
         customer.update(fields)
-        customer["lastModifiedDate"] = store.now()
+        customer["modifiedDate"] = store.now()
+        return customer
+
+
+def link_to_account(store: Store, customer_id: str, account_id: str) -> Record:
+    """What Nue's own Salesforce sync does, and only it: set a customer's `externalId` to its Account Id.
+
+    Not an API call (the API refuses `externalId` in any write); seeds and tests use it through
+    `NueSandbox.link_customer_to_account`. The value stays unique, as one Account is one customer.
+    """
+    with store.lock:
+        customer = store.customers.get(customer_id)
+        if customer is None:
+            raise not_found("Customer", customer_id)
+        store.check_links("customer", {customer_id: account_id}, {customer_id: "externalId"})
+        store.assign_links("customer", [(customer, account_id)])
+        customer["modifiedDate"] = store.now()
         return customer
 
 
@@ -92,26 +111,29 @@ def _store_customer(store: Store, fields: dict[str, Any]) -> Record:
         "phone": fields.get("phone"),
         "description": fields.get("description"),
         "currencyIsoCode": fields.get("currencyIsoCode") or "USD",
-        "salesforceId": None,
         "externalId": None,
         "customFields": fields.get("customFields") or {},
         "createdDate": now,
-        "lastModifiedDate": now,
+        "modifiedDate": now,
     }
-    store.assign_links("customer", [(customer, fields.get("salesforceId"))])
-    customer["externalId"] = customer["salesforceId"]
     store.customers[customer["id"]] = customer
     return customer
 
 
 def create_contacts(store: Store, customer_ref: str, payload: object) -> list[Record]:
+    """`POST /customers/{customerId}/contacts`: a JSON array (documented; no single object), each
+    contact with a `name` (or first and last names) and an `email` no other contact has."""
     with store.lock:
         customer = store.customer_by_ref(customer_ref)
         if customer is None:
             raise not_found("Customer", customer_ref)
-        parsed = [_new_contact_fields(item, f"[{i}]") for i, item in enumerate(batch(payload, "contact"))]
+        if not isinstance(payload, list):
+            raise bad_request("INVALID_REQUEST", f"expected a JSON array of contacts, got {type(payload).__name__}")
+        parsed = [_new_contact_fields(item, f"[{i}]") for i, item in enumerate(_items(payload, "contact"))]
         placeholders = {f"new:{i}": fields.get("salesforceId") for i, fields in enumerate(parsed)}
         store.check_links("contact", placeholders, {key: f"[{key[4:]}].salesforceId" for key in placeholders})
+        emails = {f"new:{i}": fields["email"] for i, fields in enumerate(parsed)}
+        store.check_emails(emails, {key: f"[{key[4:]}].email" for key in emails})
         return [_store_contact(store, customer["id"], fields) for fields in parsed]
 
 
@@ -121,9 +143,15 @@ def update_contact(store: Store, contact_id: str, payload: object) -> Record:
         if contact is None:
             raise not_found("Contact", contact_id)
         fields = parse_fields(parse_object(payload, ""), CONTACT_FIELDS)
+        for required_field in ("name", "email"):
+            if required_field in fields and not fields[required_field]:
+                raise required(required_field)
         if "salesforceId" in fields:
             store.check_links("contact", {contact_id: fields["salesforceId"]}, {contact_id: "salesforceId"})
             store.assign_links("contact", [(contact, fields.pop("salesforceId"))])
+        if "email" in fields:
+            store.check_emails({contact_id: fields["email"]}, {contact_id: "email"})
+            store.assign_email(contact, fields.pop("email"))
         contact.update(fields)
         contact["lastModifiedDate"] = store.now()
         return contact
@@ -148,7 +176,7 @@ def _store_contact(store: Store, customer_id: str, fields: dict[str, Any]) -> Re
         "name": fields["name"],
         "firstName": fields.get("firstName"),
         "lastName": fields.get("lastName"),
-        "email": fields["email"],
+        "email": None,
         "phone": fields.get("phone"),
         "title": fields.get("title"),
         "salesforceId": None,
@@ -156,5 +184,6 @@ def _store_contact(store: Store, customer_id: str, fields: dict[str, Any]) -> Re
         "lastModifiedDate": now,
     }
     store.assign_links("contact", [(contact, fields.get("salesforceId"))])
+    store.assign_email(contact, fields["email"])
     store.contacts[contact["id"]] = contact
     return contact

@@ -17,7 +17,7 @@ from typing import Any
 
 from nuesync.sandbox.nue.activation import activate_order
 from nuesync.sandbox.nue.app import NueApi
-from nuesync.sandbox.nue.customers import create_contacts, create_customers
+from nuesync.sandbox.nue.customers import create_contacts, create_customers, link_to_account
 from nuesync.sandbox.nue.faults import Faults, Instrumentation, is_write
 from nuesync.sandbox.nue.orders import create_order, update_order
 from nuesync.sandbox.nue.seed import seed_catalog, seed_synthetic
@@ -126,7 +126,20 @@ class NueSandbox:
             return _wire(list(self.store.contacts.values()))
 
     def insert_customer(self, customer: dict[str, Any]) -> str:
-        return str(create_customers(self.store, [customer])[0]["id"])
+        """A customer in the `POST /customers` shape. With `salesforceId` (an Account Id), it is a customer
+        Nue's own Salesforce sync linked to that Account: the Account Id lands in the read-only
+        `externalId`, as only that sync can set it (`link_customer_to_account`)."""
+        fields = dict(customer)
+        account = fields.pop("salesforceId", None)
+        customer_id = str(create_customers(self.store, [fields])[0]["id"])
+        if account is not None:
+            self.link_customer_to_account(customer_id, account)
+        return customer_id
+
+    def link_customer_to_account(self, customer_id: str, account_id: str) -> None:
+        """Play Nue's own Salesforce sync linking a customer to its Account: the one way a customer's
+        `externalId` changes (the API refuses it in every write)."""
+        link_to_account(self.store, customer_id, account_id)
 
     def insert_contact(self, customer_id: str, contact: dict[str, Any]) -> str:
         return str(create_contacts(self.store, customer_id, [contact])[0]["id"])

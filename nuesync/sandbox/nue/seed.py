@@ -93,9 +93,12 @@ def seed_synthetic(store: Store, n_orders: int, lines_per_order: int = 3, *, see
 
 
 def _seed_customers(store: Store, rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """Customers numbered on from those the tenant has, so a second seeding's contact emails (unique
+    within a tenant, as Nue documents) never repeat the first's."""
     pairs = []
+    number = len(store.customers) + 1
     for index in range(count):
-        name = f"{rng.choice(COMPANY_WORDS[0])} {rng.choice(COMPANY_WORDS[1])} {index + 1:05d}"
+        name = f"{rng.choice(COMPANY_WORDS[0])} {rng.choice(COMPANY_WORDS[1])} {number + index:05d}"
         domain = name.lower().replace(" ", "-")
         [customer] = create_customers(store, [{"name": name, "recordType": "Business",
                                                "email": f"billing@{domain}.example"}])

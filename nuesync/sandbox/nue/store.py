@@ -19,8 +19,15 @@ from nuesync.sandbox.nue.values import timestamp
 
 Record = dict[str, Any]
 
-# Link kinds whose `salesforceId` must be unique (one Nue record per Salesforce record).
-LINK_KINDS = ("order", "orderProduct", "customer", "contact")
+# Each link kind's field holding the Salesforce id, unique per kind (one Nue record per Salesforce record).
+# A customer's is `externalId`, documented as the Salesforce Account Id that Nue's own Salesforce sync
+# sets (read-only through the API); the others are the assumed, writable `salesforceId`.
+LINK_FIELDS: dict[str, str] = {
+    "order": "salesforceId",
+    "orderProduct": "salesforceId",
+    "customer": "externalId",
+    "contact": "salesforceId",
+}
 
 
 class Clock:
@@ -83,8 +90,9 @@ class Store:
         self.taxed_orders: set[str] = set()
         self.draft_sync_enabled = True
         self._numbers: dict[str, int] = {}
-        self._links: dict[str, dict[str, str]] = {kind: {} for kind in LINK_KINDS}
+        self._links: dict[str, dict[str, str]] = {kind: {} for kind in LINK_FIELDS}
         self._tag_codes: dict[str, str] = {}
+        self._contact_emails: dict[str, str] = {}  # email, case-folded → contact id
 
     # -- identity -------------------------------------------------------------------------
     def now(self) -> str:
@@ -108,7 +116,7 @@ class Store:
         return [self.lines[line_id] for line_id in self.order_lines.get(order_id, ())]
 
     def customer_by_ref(self, ref: str) -> Record | None:
-        """A customer by its Nue id or, as Nue's customer endpoints allow, its Salesforce id."""
+        """A customer by its Nue id or, as Nue's customer endpoints allow, its Salesforce id (`externalId`)."""
         customer_id = ref if ref in self.customers else self._links["customer"].get(ref)
         return self.customers.get(customer_id) if customer_id else None
 
@@ -125,7 +133,7 @@ class Store:
         """Refuse link values another record keeps, counting moves made by the same request.
 
         `changes` maps a record id (or a placeholder for a record being created) to its new
-        `salesforceId`; `paths` names the request field of each, for the error.
+        link value (`LINK_FIELDS[kind]`); `paths` names the request field of each, for the error.
         """
         index = self._links[kind]
         wanted: dict[str, str] = {}
@@ -142,12 +150,36 @@ class Store:
     def assign_links(self, kind: str, records: Iterable[tuple[Record, str | None]]) -> None:
         """Apply checked link changes: release every old value first, then claim the new ones."""
         pairs = list(records)
-        index = self._links[kind]
+        index, field = self._links[kind], LINK_FIELDS[kind]
         for record, _ in pairs:
-            old = record.get("salesforceId")
+            old = record.get(field)
             if old is not None and index.get(old) == record["id"]:
                 del index[old]
         for record, value in pairs:
-            record["salesforceId"] = value
+            record[field] = value
             if value is not None:
                 index[value] = record["id"]
+
+    # -- contact emails -------------------------------------------------------------------
+    def check_emails(self, changes: dict[str, str | None], paths: dict[str, str]) -> None:
+        """Refuse contact emails another contact of the tenant has (documented: unique within the
+        tenant), compared without case, counting the contacts of the same request; like `check_links`."""
+        wanted: dict[str, str] = {}
+        for record_id, email in changes.items():
+            if email is None:
+                continue
+            key = email.casefold()
+            owner = self._contact_emails.get(key)
+            if owner is not None and owner != record_id:
+                raise duplicate(paths[record_id], email, owner)
+            if key in wanted:
+                raise duplicate(paths[record_id], email, wanted[key])
+            wanted[key] = record_id
+
+    def assign_email(self, contact: Record, email: str) -> None:
+        """Apply a checked email: the contact's old one is free again."""
+        old = contact.get("email")
+        if old is not None and self._contact_emails.get(old.casefold()) == contact["id"]:
+            del self._contact_emails[old.casefold()]
+        contact["email"] = email
+        self._contact_emails[email.casefold()] = contact["id"]

@@ -132,8 +132,8 @@ TABLES: dict[str, Table] = {
             rows=lambda store: store.customers.values(),
             columns={
                 "id": _S, "accountNumber": _S, "name": _S, "recordType": _S, "email": _S, "phone": _S,
-                "description": _S, "currencyIsoCode": _S, "salesforceId": _S, "externalId": _S,
-                "customFields": "jsonb", **_TIMESTAMPS,
+                "description": _S, "currencyIsoCode": _S, "externalId": _S, "customFields": "jsonb",
+                "createdDate": "timestamptz", "modifiedDate": "timestamptz",
             },
             relations={"orders": _many("orders", "customerId"), "contacts": _many("contacts", "customerId")},
         ),

@@ -47,7 +47,7 @@ _SELF_SERVICE_CART: dict[str, Any] = {
     "effectiveDate": "2025-03-01",
     "currencyIsoCode": "USD",
     "customerId": "cust-acme",
-    "customer": {"id": "cust-acme", "name": "Acme Corp", "email": "billing@acme.test", "salesforceId": "001ACME"},
+    "customer": {"id": "cust-acme", "name": "Acme Corp", "email": "billing@acme.test", "externalId": "001ACME"},
     "billToContactId": "contact-ada",
     "billToContact": {"id": "contact-ada", "name": "Ada Lovelace", "salesforceId": "003ADA"},
     "billingPeriod": "Month",

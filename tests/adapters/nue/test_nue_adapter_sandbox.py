@@ -15,10 +15,10 @@ from decimal import Decimal
 import pytest
 from nue_scenarios import NUE_KEY_ENV, rep_created_order, with_contact
 
-from nuesync.adapters.base import SINCE_OVERLAP, Outcome
+from nuesync.adapters.base import SINCE_OVERLAP, ContactDetails, Outcome
 from nuesync.adapters.nue import NueAdapter
 from nuesync.errors import AuthenticationError
-from nuesync.model import Customer, DraftOrder, Links, PricingDimension, Status, System, synced_content
+from nuesync.model import ContactRef, Customer, DraftOrder, Links, PricingDimension, Status, System, synced_content
 from nuesync.sandbox.nue import NueSandbox
 from nuesync.sandbox.nue.store import Clock
 
@@ -350,32 +350,45 @@ def test_activation_and_its_repeat(nue: NueSandbox, adapter: NueAdapter) -> None
     assert nue.counters == Counter({"POST /orders/{id}": 14, GRAPHQL: 1})
 
 
-def test_customers_are_created_in_batches_and_updated_by_link(nue: NueSandbox, adapter: NueAdapter) -> None:
-    taken = linked_customer(nue, "001TAKEN")
+def test_customers_are_created_in_one_batch_without_a_link_and_updated_where_nue_linked_them(
+    nue: NueSandbox, adapter: NueAdapter
+) -> None:
+    synced = linked_customer(nue, "001SYNCED")  # linked by Nue's own Salesforce sync
     accounts = [
         Customer(links=Links(salesforce_id=f"001NEW{i}"), name=f"New {i}", email=f"n{i}@x.test") for i in range(3)
     ]
     nue.reset_counters()
 
-    created = adapter.upsert_customers(accounts)
-    creates = nue.counters["POST /customers"]
-    renamed = adapter.upsert_customers([accounts[0].model_copy(update={"name": "New 0 Ltd"})])
-    clash = adapter.upsert_customers(
+    created = adapter.upsert_customers([*accounts, Customer(links=Links(salesforce_id="001SYNCED"), name="Synced Ltd")])
+    renamed = adapter.upsert_customers(
         [
-            Customer(links=Links(salesforce_id="001NEW9"), name="Fine"),
-            Customer(links=Links(nue_id=created[1].record_id, salesforce_id="001TAKEN"), name="Steals a link"),
+            Customer(links=Links(nue_id=created[1].record_id, salesforce_id="001NEW1"), name="New 1 Ltd"),
             Customer(name="No link"),
+            Customer(links=Links(salesforce_id="001TWICE"), name="Twice"),
+            Customer(links=Links(salesforce_id="001TWICE"), name="Twice"),
         ]
     )
 
-    assert [r.outcome for r in created] == [Outcome.CREATED] * 3
-    assert creates == 1
-    assert (renamed[0].outcome, renamed[0].record_id) == (Outcome.UPDATED, created[0].record_id)
-    names = {c["id"]: c["name"] for c in nue.customers()}
-    assert names[created[0].record_id or ""] == "New 0 Ltd"
-    assert [r.outcome for r in clash] == [Outcome.CREATED, Outcome.FAILED, Outcome.FAILED]
-    assert (clash[1].error_code, clash[2].error_code) == ("DUPLICATE_VALUE", "MISSING_SALESFORCE_ID")
-    assert taken in names
+    assert [r.outcome for r in created] == [Outcome.CREATED] * 3 + [Outcome.UPDATED]
+    assert created[3].record_id == synced
+    assert [r.outcome for r in renamed] == [Outcome.UPDATED, Outcome.FAILED, Outcome.CREATED, Outcome.FAILED]
+    assert (renamed[1].error_code, renamed[3].error_code) == ("MISSING_SALESFORCE_ID", "DUPLICATE_KEY")
+    customers = {c["id"]: c for c in nue.customers()}
+    assert (customers[synced]["name"], customers[created[1].record_id or ""]["name"]) == ("Synced Ltd", "New 1 Ltd")
+    # Nothing nuesync sends carries the link (Nue refuses externalId in a write): Nue's sync sets it.
+    assert [customers[r.record_id or ""]["externalId"] for r in created] == [None, None, None, "001SYNCED"]
+    assert nue.counters == Counter({"POST /customers": 2, "PATCH /orders/customers/{id}": 2, GRAPHQL: 2})
+
+
+def test_a_customer_link_is_never_written_to_nue(nue: NueSandbox, adapter: NueAdapter) -> None:
+    customer = nue.insert_customer({"name": "Self-service Co"})
+    nue.reset_counters()
+
+    [result] = adapter.link_customers([Customer(links=Links(nue_id=customer, salesforce_id="001SELF"))])
+
+    assert (result.key, result.outcome, result.record_id) == (customer, Outcome.UNCHANGED, customer)
+    assert "Nue's own Salesforce sync" in (result.message or "")
+    assert nue.counters == Counter() and nue.customers()[0]["externalId"] is None
 
 
 def test_concurrent_writes_overlap_latency(nue: NueSandbox, adapter_for: Callable[..., NueAdapter]) -> None:
@@ -476,6 +489,87 @@ def test_a_draft_spelled_oddly_is_sent_to_nue_not_refused_as_no_longer_a_draft(
     assert nue.counters["PATCH /orders/{id}"] == 1  # what Nue then answers is Nue's business
 
 
+# --- contacts (`--create-customers` creates a missing bill-to contact) --------------------------------
+
+
+def sf_contact(salesforce_id: str, customer: str | None, name: str = "Ada Lovelace",
+               email: str | None = None) -> ContactDetails:
+    return ContactDetails(Links(salesforce_id=salesforce_id), name=name,
+                          email=email if email is not None else f"{salesforce_id.lower()}@x.test", customer_id=customer)
+
+
+def test_contacts_are_created_one_array_per_customer_and_found_by_their_link_again(
+    nue: NueSandbox, adapter: NueAdapter
+) -> None:
+    acme, globex = linked_customer(nue, "001ACME"), linked_customer(nue, "001GLOBEX")
+    linked = nue.insert_contact(acme, {"name": "Wile E. Coyote", "email": "wile@acme.test", "salesforceId": "003WILE"})
+    nue.reset_counters()
+
+    results = adapter.upsert_contacts([
+        sf_contact("003ADA", acme), sf_contact("003WILE", acme), sf_contact("003HANK", globex),
+        sf_contact("003GRACE", acme), sf_contact("003NOMAIL", acme, email=""), sf_contact("003HANK", globex),
+        sf_contact("003ORPHAN", None),
+    ])
+
+    assert [(r.key, r.outcome, r.error_code) for r in results] == [
+        ("003ADA", Outcome.CREATED, None), ("003WILE", Outcome.UNCHANGED, None), ("003HANK", Outcome.CREATED, None),
+        ("003GRACE", Outcome.CREATED, None), ("003NOMAIL", Outcome.FAILED, "REQUIRED_FIELD_MISSING"),
+        ("003HANK", Outcome.FAILED, "DUPLICATE_KEY"), ("003ORPHAN", Outcome.FAILED, "CUSTOMER_NOT_LINKED"),
+    ]
+    assert results[1].record_id == linked
+    assert "no email, which Nue requires" in (results[4].message or "")
+    stored = {c["salesforceId"]: c for c in nue.contacts()}
+    assert {key: (stored[key]["id"], stored[key]["customerId"]) for key in ("003ADA", "003GRACE", "003HANK")} == {
+        "003ADA": (results[0].record_id, acme), "003GRACE": (results[3].record_id, acme),
+        "003HANK": (results[2].record_id, globex)}
+    assert nue.counters == Counter({"POST /customers/{id}/contacts": 2, GRAPHQL: 1})  # Acme's two, Globex's one
+    assert [r.outcome for r in adapter.upsert_contacts([sf_contact("003ADA", acme)])] == [Outcome.UNCHANGED]
+
+
+def test_a_refused_array_is_sent_again_contact_by_contact(nue: NueSandbox, adapter: NueAdapter) -> None:
+    acme = linked_customer(nue)
+    nue.insert_contact(acme, {"name": "Wile E. Coyote", "email": "wile@acme.test"})
+    nue.reset_counters()
+
+    taken, fine = adapter.upsert_contacts([sf_contact("003TAKEN", acme, email="WILE@acme.test"),
+                                           sf_contact("003FINE", acme)])
+
+    assert (taken.outcome, taken.error_code) == (Outcome.FAILED, "DUPLICATE_VALUE")
+    assert "email" in (taken.message or "")
+    assert fine.outcome is Outcome.CREATED
+    assert nue.counters["POST /customers/{id}/contacts"] == 3
+
+
+def test_a_contact_create_whose_answer_was_lost_is_not_duplicated(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    acme = linked_customer(nue)
+    nue.faults.timeout(times=1, seconds=1.0, route="POST /customers/{id}/contacts")
+
+    [result] = adapter_for(timeout_seconds=0.3).upsert_contacts([sf_contact("003LOST", acme)])
+
+    assert (result.outcome, result.error_code) == (Outcome.CREATED, None)
+    assert [c["id"] for c in nue.contacts() if c["salesforceId"] == "003LOST"] == [result.record_id]
+
+
+def test_contacts_are_read_by_id_and_linked_one_write_each(nue: NueSandbox, adapter: NueAdapter) -> None:
+    acme = linked_customer(nue)
+    ada = nue.insert_contact(acme, {"name": "Ada Lovelace", "email": "ada@acme.test"})
+    nue.reset_counters()
+
+    read = adapter.fetch_contacts([ada, "no-such-contact"])
+    results = adapter.link_contacts([ContactRef(links=Links(nue_id=ada, salesforce_id="003ADA")),
+                                     ContactRef(links=Links(nue_id="no-such-contact", salesforce_id="003X")),
+                                     ContactRef(links=Links(salesforce_id="003Y"))])
+
+    assert read == [ContactDetails(Links(nue_id=ada), name="Ada Lovelace", email="ada@acme.test")]
+    assert [(r.key, r.outcome, r.error_code) for r in results] == [
+        (ada, Outcome.UPDATED, None), ("no-such-contact", Outcome.FAILED, "NOT_FOUND"),
+        ("", Outcome.FAILED, "MISSING_LINK")]
+    assert nue.contacts()[0]["salesforceId"] == "003ADA"
+    assert nue.counters == Counter({GRAPHQL: 1, "PATCH /contacts/{id}": 2})
+
+
 # --- which customers and contacts exist ------------------------------------------------------------
 
 
@@ -521,16 +615,3 @@ def test_links_that_disagree_are_reported_never_fixed(nue: NueSandbox, adapter: 
         "DUPLICATE_KEY",
     ]
     assert nue.counters["PATCH /orders/{id}"] == 1 and "POST /orders" not in nue.counters
-
-
-def test_a_customer_create_whose_answer_was_lost_is_not_duplicated(
-    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
-) -> None:
-    nue.faults.timeout(times=1, seconds=1.0, route="POST /customers")
-
-    [result] = adapter_for(timeout_seconds=0.3).upsert_customers(
-        [Customer(links=Links(salesforce_id="001LOST"), name="Lost")]
-    )
-
-    assert (result.outcome, result.error_code) == (Outcome.CREATED, None)
-    assert [c["id"] for c in nue.customers() if c["salesforceId"] == "001LOST"] == [result.record_id]

@@ -18,7 +18,8 @@ from nuesync.model import Customer, Links, Status
 
 
 def linked_account(adapter: NueAdapter) -> str:
-    """Create the customer through the adapter (recorded), as a customer sync would."""
+    """Create the customer through the adapter (recorded), as a push with --create-customers does (unlinked in Nue:
+    Nue's own Salesforce sync sets a customer's link)."""
     [result] = adapter.upsert_customers([Customer(links=Links(salesforce_id="001CONTRACT"), name="Contract Co")])
     assert result.record_id is not None
     return result.record_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nue_scenarios import line_of, rep_created_order, self_service_cart, small_catalog, with_contact
 
+from nuesync.adapters.base import ContactDetails
 from nuesync.adapters.nue_wire import (
     NueWire,
     UnresolvedReference,
@@ -207,6 +209,36 @@ def test_the_links_payload_touches_only_links_and_origin() -> None:
     }
 
 
+
+@pytest.mark.parametrize("link", [None, "Ruby__SfAccount__c"])
+def test_the_customer_link_is_read_from_external_id_or_its_override_and_never_sent(link: str | None) -> None:
+    overrides = {System.NUE: {MappedObject.CUSTOMER: {"links.salesforce_id": link}}} if link else None
+    wire = NueWire(FieldMapping.build(overrides), "customFields")
+    customer = {"id": "cust-acme", "name": "Acme Corp", "externalId": "001NUESYNC", "salesforceId": "001OLD"}
+    if link:
+        customer[link] = "001OVERRIDE"
+
+    order = wire.order_from_wire(self_service_cart(customer=customer))
+
+    assert order.customer.links == Links(nue_id="cust-acme", salesforce_id="001OVERRIDE" if link else "001NUESYNC")
+    assert f"{link or 'externalId'} " in wire.customer_selection() and "salesforceId" not in wire.customer_selection()
+    assert wire.customer_payload(order.customer) == {"name": "Acme Corp", "email": None}
+
+
+def test_contacts_are_read_and_written_in_the_documented_shape() -> None:
+    contact = WIRE.contact_from_wire({"id": "contact-ada", "name": "Ada Lovelace", "email": "ada@acme.test",
+                                      "salesforceId": None})
+    created = ContactDetails(links=Links(salesforce_id="003ADA"), name="Ada Lovelace", email="ada@acme.test",
+                             customer_id="cust-acme")
+
+    assert contact == ContactDetails(links=Links(nue_id="contact-ada"), name="Ada Lovelace", email="ada@acme.test")
+    assert WIRE.contact_selection() == "{ id email salesforceId name }"
+    assert WIRE.contact_payload(created) == {"name": "Ada Lovelace", "email": "ada@acme.test", "salesforceId": "003ADA"}
+    assert WIRE.contact_link_payload(ContactRef(links=Links(nue_id="contact-ada", salesforce_id="003ADA"))) == {
+        "salesforceId": "003ADA"}
+    with pytest.raises(WireError):
+        WIRE.contact_from_wire({"id": "contact-ada", "name": ["not", "text"], "email": "ada@acme.test"})
+
 def test_catalog_indexes_active_entries_by_sku_and_currency() -> None:
     products = [
         {
@@ -353,8 +385,8 @@ _line = st.fixed_dictionaries(
               "discountAmount": _amounts, "subscriptionStartDate": _days, "subscriptionEndDate": _days,
               "subscriptionTerm": _amounts, "priceTags": _tags, "customFields": _custom},
 )
-_linked = st.none() | st.fixed_dictionaries({}, optional={"id": _ids, "salesforceId": _ids, "name": _texts,
-                                                          "email": _texts})
+_linked = st.none() | st.fixed_dictionaries({}, optional={"id": _ids, "salesforceId": _ids, "externalId": _ids,
+                                                          "name": _texts, "email": _texts})
 _readable_orders = st.fixed_dictionaries(
     {"id": st.uuids().map(str), "status": _spelled("Draft", " DRAFT ", "active", "Activated", "cancelled"),
      "orderProducts": st.none() | st.lists(_line, max_size=3)},
@@ -384,7 +416,7 @@ def _wire_orders(draw: st.DrawFn) -> dict:
     record = draw(_readable_orders)
     for _ in range(draw(st.integers(0, 2))):
         container, key = draw(st.sampled_from(_slots(record)))
-        container[key] = draw(_ODD)  # type: ignore[index]
+        container[key] = copy.deepcopy(draw(_ODD))  # type: ignore[index]
     return record
 
 

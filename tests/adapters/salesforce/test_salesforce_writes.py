@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from nuesync.adapters.base import Outcome, WriteResult
+from nuesync.adapters.base import ContactDetails, Outcome, WriteResult
 from nuesync.adapters.salesforce import SalesforceAdapter
 from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, System, synced_content
 from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart
@@ -391,3 +391,42 @@ def test_link_customers_writes_nue_ids_onto_accounts_by_id(org: Org, adapter: Sa
     ]
     assert results[2].error_code == "MISSING_LINK"
     assert org.sandbox.get("Account", unlinked)["Nue_Customer_Id__c"] == "CUS-GLOBEX"
+
+
+CONTACT_UPSERT = "PATCH composite/sobjects/Contact/Nue_Contact_Id__c"
+
+
+def test_contacts_are_read_then_upserted_by_their_nue_id_in_one_call(org: Org, adapter: SalesforceAdapter,
+                                                                      acme: Customer) -> None:
+    account = str(acme.links.salesforce_id)
+    rep = org.sandbox.insert("Contact", {"FirstName": "Road", "LastName": "Runner", "Email": "road@acme.example",
+                                         "AccountId": account, "Nue_Contact_Id__c": "CON-ROAD"})
+    org.sandbox.reset_counters()
+
+    [read] = adapter.fetch_contacts([rep, "001000000000000AAA"])  # an Account id names no Contact
+    results = adapter.upsert_contacts([
+        ContactDetails(Links(nue_id=f"CON-{key}"), name=name, email=f"{key.lower()}@acme.example", customer_id=where)
+        for key, name, where in (("ADA", "Ada King Lovelace", account), ("ROAD", "Road Runner", account),
+                                 ("SOLO", "Cher", account), ("NOWHERE", "No Account", None))
+    ])
+
+    assert read == ContactDetails(Links(salesforce_id=rep, nue_id="CON-ROAD"), name="Road Runner",
+                                  email="road@acme.example")
+    assert [(r.key, r.outcome) for r in results] == [("CON-ADA", Outcome.CREATED), ("CON-ROAD", Outcome.UPDATED),
+                                                     ("CON-SOLO", Outcome.CREATED), ("CON-NOWHERE", Outcome.FAILED)]
+    assert results[1].record_id == rep  # a rerun after a crash finds the Contact it created, and creates none
+    ada, cher = (org.sandbox.get("Contact", str(r.record_id)) for r in (results[0], results[2]))
+    assert (ada["FirstName"], ada["LastName"], ada["Name"], ada["AccountId"]) == (
+        "Ada King", "Lovelace", "Ada King Lovelace", account)
+    assert (cher["FirstName"], cher["LastName"], cher["Email"]) == (None, "Cher", "solo@acme.example")
+    assert org.sandbox.counters == {"GET query": 1, CONTACT_UPSERT: 1}
+
+
+def test_link_contacts_writes_nue_ids_onto_contacts_by_id(org: Org, adapter: SalesforceAdapter) -> None:
+    contact = org.sandbox.insert("Contact", {"LastName": "Gibbons", "Email": "peter@initrode.example"})
+
+    results = adapter.link_contacts([ContactRef(links=Links(salesforce_id=contact, nue_id="CON-PETER")),
+                                     ContactRef(links=Links(nue_id="CON-NO-CONTACT"))])
+
+    assert [(r.key, r.outcome) for r in results] == [(contact, Outcome.UPDATED), ("CON-NO-CONTACT", Outcome.FAILED)]
+    assert org.sandbox.get("Contact", contact)["Nue_Contact_Id__c"] == "CON-PETER"

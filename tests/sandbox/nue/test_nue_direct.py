@@ -62,6 +62,14 @@ def test_synthetic_drafts_are_realistic_and_complete(nue: NueSandbox) -> None:
     assert any(line["priceTags"] for order in orders for line in order["orderProducts"])
 
 
+def test_seeding_again_adds_customers_whose_contact_emails_are_new(nue: NueSandbox) -> None:
+    nue.seed_synthetic(8)
+    nue.seed_synthetic(8)  # contact emails are unique within a tenant: the second seeding must not repeat them
+
+    emails = [contact["email"] for contact in nue.contacts()]
+    assert len(emails) == len(set(emails)) == len(nue.customers()) == 4
+
+
 def test_synthetic_data_is_deterministic() -> None:
     first, second = NueSandbox(), NueSandbox()
     first.seed_synthetic(5)

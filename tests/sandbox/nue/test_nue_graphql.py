@@ -107,7 +107,7 @@ FILTERS = [
     ('{name: {_ilike: "%PLAT%"}}', ["A1 platform"]),
     ('{name: {_nlike: "%o%"}}', ["A2 seats"]),
     ('{customer: {name: {_eq: "Globex"}}}', ["G1 pro"]),
-    ('{customer: {salesforceId: {_eq: "001ACME"}}}', ["A1 platform", "A2 seats"]),
+    ('{customer: {externalId: {_eq: "001ACME"}}}', ["A1 platform", "A2 seats"]),
     ('{orderProducts: {productSku: {_eq: "NUE-ONBOARD"}}}', ["A2 seats", "I1 onboarding"]),
     ('{orderProducts: {priceTags: {code: {_eq: "PROMO-LAUNCH"}}}}', ["G1 pro"]),
     ('{customFields: {_contains: {Region__c: "EMEA"}}}', ["A1 platform"]),
@@ -158,13 +158,13 @@ def test_limit_and_offset_page_a_stable_order(client: httpx.Client) -> None:
 
 def test_nested_order_products_with_their_own_arguments_and_price_tags(client: httpx.Client) -> None:
     query = """{ Order(where: {name: {_in: ["A2 seats", "G1 pro"]}}, order_by: {name: asc}) {
-        name customer { name salesforceId }
+        name customer { name externalId }
         all: orderProducts { productSku quantity listPrice listTotal subscriptionEndDate priceTags { code name type } }
         top: orderProducts(order_by: {listTotal: desc, productSku: asc}, limit: 1) { productSku }
         seats: orderProducts(where: {productSku: {_eq: "NUE-SEAT"}}) { productSku }
     } }"""
     a2, g1 = data(client, query)["Order"]
-    assert a2["customer"] == {"name": "Acme", "salesforceId": "001ACME"}
+    assert a2["customer"] == {"name": "Acme", "externalId": "001ACME"}
     assert [(p["productSku"], p["quantity"], p["listTotal"]) for p in a2["all"]] == [
         ("NUE-SEAT", 10, 1500), ("NUE-ONBOARD", 1, 1500)]
     assert a2["all"][0]["listPrice"] == 12.5
@@ -193,6 +193,21 @@ def test_other_tables_and_relations(client: httpx.Client) -> None:
     assert [t["code"] for t in result["PriceTag"]] == ["NONPROFIT", "PROMO-LAUNCH"]
     assert result["OrderProduct"] == [{"productSku": "NUE-PLAT-PRO", "product": {"sku": "NUE-PLAT-PRO"},
                                        "priceBookEntry": {"listPrice": 99}}]
+
+
+def test_customers_carry_their_documented_link_and_stamps(client: httpx.Client) -> None:
+    result = data(client, """{
+        Customer(where: {modifiedDate: {_gt: "2026-03-01T00:00:00Z"}}, order_by: {modifiedDate: asc}) {
+            name externalId createdDate modifiedDate
+        }
+    }""")
+
+    # Acme was created at the first tick; Nue's Salesforce sync linking it moved its modifiedDate on.
+    assert [(c["name"], c["externalId"]) for c in result["Customer"]] == [
+        ("Acme", "001ACME"), ("Globex", None), ("Initech", None)]
+    assert [c["modifiedDate"] > c["createdDate"] for c in result["Customer"]] == [True, False, False]
+    for gone in ("lastModifiedDate", "salesforceId"):
+        assert any(gone in message for message in errors(client, f"{{ Customer {{ {gone} }} }}"))
 
 
 def test_aggregate_counts_and_by_pk(client: httpx.Client, nue: NueSandbox) -> None:

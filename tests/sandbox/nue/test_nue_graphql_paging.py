@@ -8,7 +8,7 @@ from nuesync.sandbox.nue import NueSandbox
 
 PAGE = """query($offset: Int!, $limit: Int!) {
   Order(where: {status: {_eq: "Draft"}}, order_by: {id: asc}, limit: $limit, offset: $offset) {
-    id salesforceId lastModifiedDate customer { id salesforceId }
+    id salesforceId lastModifiedDate customer { id externalId }
     orderProducts { id productSku quantity listPrice subscriptionStartDate subscriptionTerm priceTags { code } }
   }
 }"""
