@@ -433,12 +433,21 @@ def outcomes_table(report: ApplyReport) -> FittedTable:
     return FittedTable(columns, rows, title=f"Results ({report.plan.direction.value})", heading=OUTCOME_HEADING)
 
 
+def created_on_receiver(report: ApplyReport) -> str | None:
+    """The customers and bill-to contacts a run created before its orders, which no order row shows."""
+    parts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in ((report.customers_created, "customer"),
+                                                                    (report.contacts_created, "bill-to contact")) if n]
+    return f"created {' and '.join(parts)} in {report.plan.direction.receiver.label}" if parts else None
+
+
 def report_json(report: ApplyReport) -> dict[str, Any]:
     stopped = report.stopped
     return {
         "direction": report.plan.direction.value,
         "stopped": {"reason": stopped.reason, "exit_code": int(stopped.exit_code)} if stopped else None,
         "counts": report.counts(),
+        "customers_created": report.customers_created,
+        "contacts_created": report.contacts_created,
         "orders": [{**outcome_json(o), "checkout_url": report.checkout_urls.get(o.key)} for o in report.outcomes],
     }
 

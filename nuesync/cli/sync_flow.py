@@ -22,6 +22,7 @@ from nuesync.reconcile import Direction
 from nuesync.render import (
     activation_json,
     activation_results_table,
+    created_on_receiver,
     outcomes_table,
     plan_json,
     plan_renderables,
@@ -74,6 +75,9 @@ def execute(state: AppContext, run: SyncRun, plan: Plan, *, dry_run: bool, yes: 
             state.print(activation_results_table(activations))
         if not plan.writes and not activations:
             state.err_console().print("Nothing to write.")
+        created = created_on_receiver(report)
+        if created:
+            state.err_console().print(created)
     if report.stopped is not None:
         state.err_console().print(printable(f"stopped: {report.stopped.reason}; run the same command again to finish"))
     if report.stopped_early:

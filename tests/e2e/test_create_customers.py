@@ -99,6 +99,7 @@ def test_a_pull_creates_missing_bill_to_contacts_in_one_call_and_links_them_both
 
     assert pulled.code == ExitCode.OK, pulled.stdout
     assert {outcomes(pulled)[key]["result"] for key in carts.orders} == {"created"}
+    assert (pulled.json()["result"]["customers_created"], pulled.json()["result"]["contacts_created"]) == (1, 2)
     contacts = {c["Nue_Contact_Id__c"]: c for c in salesforce.records("Contact") if c["Nue_Contact_Id__c"]}
     alice, wile = contacts[carts.new_contact], contacts[carts.acme_contact]
     (account,) = [a for a in salesforce.records("Account") if a["Nue_Customer_Id__c"] == carts.new_customer]
@@ -145,6 +146,7 @@ def test_a_push_creates_missing_customers_and_bill_to_contacts_one_request_per_c
 
     assert pushed.code == ExitCode.OK, pushed.stdout
     assert {outcomes(pushed)[key]["result"] for key in drafts.orders} == {"created"}
+    assert (pushed.json()["result"]["customers_created"], pushed.json()["result"]["contacts_created"]) == (1, 3)
     customer = salesforce.get("Account", drafts.new_account)["Nue_Customer_Id__c"]
     contacts = {c["salesforceId"]: c for c in nue.contacts() if c["salesforceId"]}
     peter = contacts[drafts.new_contact]
@@ -164,6 +166,17 @@ def test_a_push_creates_missing_customers_and_bill_to_contacts_one_request_per_c
     again = empty.run("--json", "push", "--yes", "--create-customers")
     assert again.code == ExitCode.OK, again.stdout
     assert empty.writes() == 0
+    assert (again.json()["result"]["customers_created"], again.json()["result"]["contacts_created"]) == (0, 0)
+
+
+def test_a_run_says_which_customers_and_contacts_it_created(empty: World) -> None:
+    seed_drafts(empty)
+
+    pushed = empty.run("push", "--yes", "--create-customers")
+
+    assert pushed.code == ExitCode.OK, pushed.stdout
+    assert "created 1 customer and 3 bill-to contacts in Nue" in pushed.stderr
+    assert "created" not in empty.run("push", "--yes", "--create-customers").stderr
 
 
 def test_a_salesforce_contact_without_an_email_fails_alone_since_nue_requires_one(empty: World) -> None:
