@@ -28,6 +28,7 @@ from nuesync.doctor.checks import (
     NUE_FIELDS,
     SF_API,
     SF_BUDGET,
+    SF_FEATURE_FIELDS,
     SF_FIELDS,
     SF_LINKS,
     Check,
@@ -43,6 +44,7 @@ from nuesync.doctor.system_checks import (
     activated_status_check,
     budget_check,
     draft_sync_check,
+    feature_fields_check,
     fields_check,
     links_check,
     nue_fields_check,
@@ -73,6 +75,7 @@ def run_checks(settings: Settings, environ: Mapping[str, str], progress: Progres
         for obj, name in SF_FIELDS.items():
             report.after(name, on_salesforce, lambda obj=obj: fields_check(settings, sf, obj))
         report.after(SF_LINKS, on_salesforce, lambda: links_check(settings, sf))
+        report.after(SF_FEATURE_FIELDS, on_salesforce, lambda: feature_fields_check(settings, sf))
         report.after(NUE_FIELDS, [NUE_API], lambda: nue_fields_check(nue))
         say("reading open drafts' customers")
         report.after(CUSTOMERS, [NUE_FIELDS, *on_salesforce, *SF_FIELDS.values()], lambda: customers_check(nue, sf))

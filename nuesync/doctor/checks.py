@@ -60,8 +60,9 @@ CONFIG, NUE_API, SF_API, SF_BUDGET = "config", "nue.api", "salesforce.api", "sal
 DRAFT_SYNC, ACTIVATED_STATUS = "nue.draft_sync", "salesforce.activated_status"
 SF_FIELDS: dict[MappedObject, str] = {obj: f"salesforce.fields.{obj.value}" for obj in MappedObject}
 SF_LINKS, NUE_FIELDS, CUSTOMERS = "salesforce.links", "nue.fields", "customers.linked"
+SF_FEATURE_FIELDS = "salesforce.fields.features"
 CHECK_NAMES = (CONFIG, NUE_API, SF_API, SF_BUDGET, DRAFT_SYNC, ACTIVATED_STATUS, *SF_FIELDS.values(), SF_LINKS,
-               NUE_FIELDS, CUSTOMERS)
+               SF_FEATURE_FIELDS, NUE_FIELDS, CUSTOMERS)
 
 # A run exits with the most specific failure's code; any other failed check means "fix the setup" (2).
 EXIT_PRECEDENCE = (ExitCode.API_UNAVAILABLE, ExitCode.NOT_RUN_NOW)

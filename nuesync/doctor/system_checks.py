@@ -1,5 +1,6 @@
 """The checks of each system's settings and schema: the API budget, Sync Draft Orders, the activated
-Order status, the mapped fields and the link fields in Salesforce, and the mapped fields in Nue.
+Order status, the mapped fields, the link fields and the fields of the listener and follow-ups in
+Salesforce, and the mapped fields in Nue.
 Each reads through a connection already made and returns a `Check`.
 """
 
@@ -11,6 +12,7 @@ from nuesync.doctor.checks import (
     DRAFT_SYNC,
     NUE_FIELDS,
     SF_BUDGET,
+    SF_FEATURE_FIELDS,
     SF_FIELDS,
     SF_LINKS,
     Check,
@@ -21,6 +23,7 @@ from nuesync.doctor.checks import (
     warn,
 )
 from nuesync.doctor.connections import NueSide, SalesforceSide
+from nuesync.doctor.feature_fields import feature_field_problems
 from nuesync.doctor.salesforce_fields import (
     LINK,
     SOBJECT,
@@ -122,6 +125,15 @@ def links_check(settings: Settings, side: SalesforceSide) -> Check:
                               "second record with the same Nue id",
                     f"mark {names} Unique in Setup (`nuesync setup salesforce` generates them so)")
     return ok(SF_LINKS, f"{', '.join(key.qualified for key in keys)} are unique External IDs")
+
+
+def feature_fields_check(settings: Settings, side: SalesforceSide) -> Check:
+    """The fields only the listener's Sync Order button and `followup` use. A problem warns rather than
+    fails: a deployment without that feature runs without the field."""
+    problems, checked = feature_field_problems(settings, side.fields)
+    if problems:
+        return warn(SF_FEATURE_FIELDS, *detail_and_fix(problems))
+    return ok(SF_FEATURE_FIELDS, f"{', '.join(checked)} exist, typed and writable")
 
 
 def nue_fields_check(side: NueSide) -> Check:

@@ -13,6 +13,7 @@ to what this table generates (a test compares them).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Literal
 
 from nuesync.mapping import CHECKOUT_URL, MappedObject
@@ -40,25 +41,46 @@ class FieldSpec:
     precision: int = 0
     scale: int = 0
     external_id: bool = False
+    unique: bool = False
     values: tuple[str, ...] = ()
     reference_to: str = ""
 
 
 @dataclass(frozen=True)
 class SObject:
-    """A Salesforce object nuesync maps, and whether nuesync writes its records (else it only reads them)."""
+    """A Salesforce object nuesync uses, and whether nuesync writes its records (else it only reads them).
+
+    `metadata` is the object a custom field of it is deployed under: an activity's (a Task's) fields
+    live on the shared `Activity` object in the Metadata API, while describe and field permissions
+    name them on `Task`.
+    """
 
     name: str
     plural: str
     writes: bool
+    metadata: str = ""
+
+    @property
+    def metadata_name(self) -> str:
+        return self.metadata or self.name
 
 
-# nuesync upserts orders, lines and accounts, and only reads contacts (as `doctor` checks).
-SOBJECTS: dict[MappedObject, SObject] = {
+class Unmapped(StrEnum):
+    """Objects nuesync writes outside the mapping: the follow-up tasks for abandoned carts."""
+
+    TASK = "task"
+
+
+SObjectKey = MappedObject | Unmapped
+
+# nuesync upserts orders, lines and accounts, upserts contacts and writes their links (`--create-customers`),
+# and creates tasks (`nuesync followup`).
+SOBJECTS: dict[SObjectKey, SObject] = {
     MappedObject.ORDER: SObject("Order", "Orders", writes=True),
     MappedObject.LINE: SObject("OrderItem", "Order Products", writes=True),
     MappedObject.CUSTOMER: SObject("Account", "Accounts", writes=True),
-    MappedObject.CONTACT: SObject("Contact", "Contacts", writes=False),
+    MappedObject.CONTACT: SObject("Contact", "Contacts", writes=True),
+    Unmapped.TASK: SObject("Task", "Tasks", writes=True, metadata="Activity"),
 }
 
 ORIGIN_VALUES = ("Nue", "Salesforce")
@@ -71,11 +93,13 @@ PAYMENT_TERMS = ("Due Upon Receipt", "Due on Receipt", "Net 15", "Net 30", "Net 
 # and the mapping's write-only fields (the billing-portal checkout link, `checkout_url` on order).
 TRIGGER_KEY = "listen.trigger_field"
 CHECKOUT_KEY = CHECKOUT_URL
+CART_KEY = "followup.cart_field"  # the follow-up Task's cart id, named by `[followup] cart_field`
 
 
 def _link(label: str, what: str) -> FieldSpec:
     return FieldSpec("Text", label, f"The {what} id in Nue. nuesync keys its writes by it (External ID, unique), "
-                                    "so re-running a sync never creates a record twice.", length=255, external_id=True)
+                                    "so re-running a sync never creates a record twice.", length=255, external_id=True,
+                     unique=True)
 
 
 def _discount_percent() -> FieldSpec:
@@ -101,7 +125,7 @@ def _picklist(label: str, values: tuple[str, ...], what: str) -> FieldSpec:
                      values=values)
 
 
-SPECS: dict[tuple[MappedObject, str], FieldSpec] = {
+SPECS: dict[tuple[SObjectKey, str], FieldSpec] = {
     (MappedObject.ORDER, "links.nue_id"): _link("Nue Order Id", "order's"),
     (MappedObject.ORDER, "origin"): FieldSpec(
         "Picklist", "Nue Origin", "Where the order was created. Activation happens in that system first, then is "
@@ -147,6 +171,11 @@ SPECS: dict[tuple[MappedObject, str], FieldSpec] = {
     (MappedObject.CUSTOMER, "name"): _name("Nue Customer Name"),
     (MappedObject.CONTACT, "links.nue_id"): _link("Nue Contact Id", "contact's"),
     (MappedObject.CONTACT, "name"): _name("Nue Contact Name"),
+    # An External ID for the index (`nuesync followup` looks tasks up by it before creating one), not
+    # unique: the look-up, not the field, keeps a cart to one task, and a rep may copy a task.
+    (Unmapped.TASK, CART_KEY): FieldSpec(
+        "Text", "Nue Cart Id", "The abandoned Nue cart (order id) this follow-up task is for: nuesync creates at "
+        "most one task per cart.", length=255, external_id=True),
 }
 
 # `[[mapping.custom_fields]]` types: what a custom field of each type is created as.
@@ -167,8 +196,8 @@ class ExpectedField:
     provides them, so they are expected but never generated.
     """
 
-    obj: MappedObject
-    key: str  # the canonical field (`links.nue_id`), `listen.trigger_field`, or `custom_fields.<name>`
+    obj: SObjectKey
+    key: str  # the canonical field (`links.nue_id`), a config key (`followup.cart_field`), `custom_fields.<name>`
     name: str
     spec: FieldSpec
     where: str
@@ -176,6 +205,11 @@ class ExpectedField:
     @property
     def sobject(self) -> str:
         return SOBJECTS[self.obj].name
+
+    @property
+    def metadata_object(self) -> str:
+        """The object whose `fields/` folder the field is deployed from (`Activity` for a Task's)."""
+        return SOBJECTS[self.obj].metadata_name
 
     @property
     def qualified(self) -> str:
@@ -196,7 +230,7 @@ class ExpectedField:
     @property
     def unique(self) -> bool:
         """Every External ID nuesync keys writes by must also be unique (rule 4 in docs/design.md)."""
-        return self.spec.external_id
+        return self.spec.unique
 
     @property
     def editable(self) -> bool:

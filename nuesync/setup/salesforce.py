@@ -28,10 +28,13 @@ from nuesync.mapping import FieldMapping, MappedObject
 from nuesync.model import System
 from nuesync.setup import listener, metadata
 from nuesync.setup.fields import (
+    CART_KEY,
     CHECKOUT_KEY,
     SPECS,
     TRIGGER_KEY,
     ExpectedField,
+    SObjectKey,
+    Unmapped,
     custom_field_spec,
     is_custom,
 )
@@ -42,14 +45,14 @@ SOURCE = f"{PACKAGE_DIRECTORY}/main/default"
 PROJECT_NAME = "nuesync-salesforce-setup"
 WHAT = "setup salesforce"
 API_VERSION = re.compile(r"\d{2,3}\.0")
-OBJECT_ORDER = list(MappedObject)
+OBJECT_ORDER = [*MappedObject, *Unmapped]
 
 
 def expected_fields(settings: Settings) -> list[ExpectedField]:
     """Every custom Salesforce field this config needs, with what it must be: the generator's table and
     `doctor`'s. Standard fields (`Name`, `AccountId`) are left out: every org has them."""
     mapping = settings.field_mapping()
-    fields = [*_mapped(mapping), *_custom(mapping), _trigger(settings.listen.trigger_field)]
+    fields = [*_mapped(mapping), *_custom(mapping), *feature_fields(settings)]
     by_object = sorted(fields, key=lambda field: OBJECT_ORDER.index(field.obj))
     return _named_once([field for field in by_object if is_custom(field.name)])
 
@@ -73,9 +76,16 @@ def _custom(mapping: FieldMapping) -> list[ExpectedField]:
     ]
 
 
-def _trigger(name: str) -> ExpectedField:
-    return ExpectedField(MappedObject.ORDER, TRIGGER_KEY, name, SPECS[(MappedObject.ORDER, TRIGGER_KEY)],
-                         "listen.trigger_field")
+def feature_fields(settings: Settings) -> list[ExpectedField]:
+    """The fields only some features use, named by their own config keys: the Sync Order checkbox
+    (`nuesync listen`'s button) and the follow-up Task's cart id (`nuesync followup`)."""
+    return [_configured(MappedObject.ORDER, TRIGGER_KEY, settings.listen.trigger_field),
+            _configured(Unmapped.TASK, CART_KEY, settings.followup.cart_field)]
+
+
+def _configured(obj: SObjectKey, key: str, name: str) -> ExpectedField:
+    """A field named by a config key outside the mapping (the key is its canonical name too)."""
+    return ExpectedField(obj, key, name, SPECS[(obj, key)], key)
 
 
 def _named_once(fields: list[ExpectedField]) -> list[ExpectedField]:
@@ -129,7 +139,8 @@ def build_project(settings: Settings, listen_url: str | None, api_version: str) 
     trigger = settings.listen.trigger_field
     url = listener.endpoint(listen_url, listener.SALESFORCE_PATH)
     files = {
-        **{f"{SOURCE}/objects/{f.sobject}/fields/{f.name}.field-meta.xml": metadata.custom_field(f) for f in generated},
+        **{f"{SOURCE}/objects/{f.metadata_object}/fields/{f.name}.field-meta.xml": metadata.custom_field(f)
+           for f in generated},
         f"{SOURCE}/permissionsets/{metadata.PERMISSION_SET}.permissionset-meta.xml":
             metadata.integration_permission_set(generated),
         **_button_permission_set(generated),

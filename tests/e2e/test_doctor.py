@@ -298,3 +298,25 @@ def test_help_documents_the_exit_codes() -> None:
     for code, meaning in ((0, "nothing failed"), (7, "could not be reached"), (6, "budget is spent"),
                           (2, "any other failed check")):
         assert re.search(rf"^\s+{code}\s+.*{meaning}", help_text, re.MULTILINE), code
+
+
+@pytest.mark.parametrize(("changes", "detail", "fix"), [
+    ({"followup": {"cart_field": "Abandoned_Cart__c"}},
+     "Task.Abandoned_Cart__c (followup.cart_field) does not exist: nuesync followup needs it",
+     "generate it with `nuesync setup salesforce --out DIR`"),
+    ({"listen": {"trigger_field": "Description"}},
+     "Order.Description (listen.trigger_field) is textarea, expected boolean: the Sync to Nue button (nuesync "
+     "listen) needs it", "set listen.trigger_field to a Checkbox field"),
+])
+def test_a_missing_or_mistyped_feature_field_warns_and_points_at_the_fix(demo: World, changes: dict[str, Any],
+                                                                          detail: str, fix: str) -> None:
+    """Only the listener's button and follow-ups need these fields: the rest of nuesync runs without them."""
+    assert by_name(doctor(demo))["salesforce.fields.features"]["status"] == "ok"
+    reconfigure(demo, changes)
+
+    result = doctor(demo)
+
+    assert result.code == ExitCode.OK
+    check = by_name(result)["salesforce.fields.features"]
+    assert (check["status"], check["detail"]) == ("warn", detail)
+    assert fix in check["fix"]

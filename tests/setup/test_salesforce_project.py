@@ -52,6 +52,8 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
     "OrderItem/Nue_Price_Tags__c": {"type": "Text", "length": "255", "unique": "false", "externalId": "false"},
     "Account/Nue_Customer_Id__c": LINK,
     "Contact/Nue_Contact_Id__c": LINK,
+    # Task fields are deployed on the Activity object, which Task and Event share.
+    "Activity/Nue_Cart_Id__c": {"type": "Text", "length": "255", "externalId": "true", "unique": "false"},
 }
 
 
@@ -117,10 +119,11 @@ def test_the_generated_fields_are_exactly_the_default_mappings_custom_fields(pro
 
 
 def test_link_fields_are_unique_case_insensitive_external_ids_and_nothing_else_is(project: Project) -> None:
+    """The follow-up Task's cart id is an External ID only for its index: the look-up keeps one task per cart."""
     for field in project.generated:
-        elements = texts(field_file(project, field.sobject, field.name))
+        elements = texts(field_file(project, field.metadata_object, field.name))
         is_link = field.key == "links.nue_id"
-        assert (elements["externalId"] == "true") is is_link, field.qualified
+        assert (elements["externalId"] == "true") is (is_link or field.key == "followup.cart_field"), field.qualified
         assert (elements.get("unique") == "true") is is_link, field.qualified
 
 
@@ -151,7 +154,8 @@ def test_the_integration_permission_set_covers_every_generated_field_and_the_obj
     assert all(p["readable"] == "true" for p in granted.values())
     assert granted["Order.Nue_Order_Id__c"]["editable"] == "true"
     assert granted["Order.Nue_Sync_Requested__c"]["editable"] == "true"  # the listener clears it
-    assert granted["Contact.Nue_Contact_Id__c"]["editable"] == "false"  # nuesync only reads contacts
+    assert granted["Contact.Nue_Contact_Id__c"]["editable"] == "true"  # --create-customers links contacts
+    assert granted["Task.Nue_Cart_Id__c"]["editable"] == "true"  # named on Task, though deployed on Activity
     objects = {texts(p)["object"]: texts(p) for p in root.findall("m:objectPermissions", M)}
     for sobject in ("Order", "OrderItem", "Account", "Contact"):
         assert {k: objects[sobject][k] for k in ("allowRead", "allowCreate", "allowEdit", "allowDelete")} == {
@@ -334,3 +338,13 @@ def test_an_overridden_checkout_field_is_generated_under_its_own_name() -> None:
     settings = Settings.model_validate({"mapping": {"salesforce": {"order": {"checkout_url": "Portal_Link__c"}}}})
     names = {f.qualified for f in expected_fields(settings)}
     assert "Order.Portal_Link__c" in names and "Order.Nue_Checkout_URL__c" not in names
+
+
+def test_the_follow_up_tasks_cart_field_is_the_configured_one_on_activity() -> None:
+    project = build_project(Settings.model_validate({"followup": {"cart_field": "Abandoned_Cart__c"}}), LISTENER,
+                            "62.0")
+    elements = texts(field_file(project, "Activity", "Abandoned_Cart__c"))
+    assert (elements["type"], elements["externalId"]) == ("Text", "true")
+    assert not [path for path in project.files if "Nue_Cart_Id__c" in path or "/Task/" in path]
+    (cart,) = [field for field in project.generated if field.key == "followup.cart_field"]
+    assert (cart.qualified, cart.where) == ("Task.Abandoned_Cart__c", "followup.cart_field")

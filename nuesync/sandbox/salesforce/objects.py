@@ -250,7 +250,7 @@ def _task() -> SObjectType:
         _ref("WhoId", "Name ID", ("Contact",), "Who", on_delete="cascade"),
         _currency_iso("Activity Currency"),
         _ref("OwnerId", "Assigned To ID", ("Group", "User"), "Owner"),
-        _text("Nue_Cart_Id__c", "Nue Cart Id"),
+        _text("Nue_Cart_Id__c", "Nue Cart Id", external_id=True),
     ])
 
 
