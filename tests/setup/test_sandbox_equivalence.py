@@ -21,9 +21,6 @@ LINKS = ("Order.Nue_Order_Id__c", "OrderItem.Nue_Order_Product_Id__c", "Account.
 
 # (field, what) → why the generated org and the emulated one may differ there.
 ALLOWED: dict[tuple[str, str], str] = {
-    **{("Order.Nue_Checkout_URL__c", what): "the emulator has no url field type: it holds the billing-portal link "
-                                            "in a Text(255), as many characters as a Url field takes"
-       for what in ("type", "length")},
     ("Order.Region__c", "length"): "the emulator's demo field is Text(80); a string custom field is created "
                                    "as Text(255)",
     **{(link, "case_sensitive"): "the emulator compares Nue ids case-sensitively; the generated External IDs "
@@ -74,3 +71,8 @@ def test_the_emulated_org_has_the_fields_the_setup_project_creates() -> None:
 
 def test_the_demo_config_generates_every_custom_field_of_the_emulated_org() -> None:
     assert not [key for key, (ours, _) in differences().items() if key[1] == "exists" and not ours]
+
+
+def test_the_checkout_link_is_a_url_field_in_both() -> None:
+    assert not [key for key in differences() if key[0] == "Order.Nue_Checkout_URL__c"]
+    assert build_schema().objects["Order"].fields["Nue_Checkout_URL__c"].type == "url"

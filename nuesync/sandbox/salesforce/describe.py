@@ -8,7 +8,7 @@ from nuesync.sandbox.salesforce.schema import Field, Schema, SObjectType
 
 _SOAP_TYPES = {
     "id": "tns:ID", "reference": "tns:ID", "string": "xsd:string", "textarea": "xsd:string",
-    "picklist": "xsd:string", "email": "xsd:string", "phone": "xsd:string", "date": "xsd:date",
+    "picklist": "xsd:string", "email": "xsd:string", "phone": "xsd:string", "url": "xsd:string", "date": "xsd:date",
     "datetime": "xsd:dateTime", "double": "xsd:double", "currency": "xsd:double", "percent": "xsd:double",
     "int": "xsd:int", "boolean": "xsd:boolean",
 }

@@ -207,7 +207,7 @@ def _order(statuses: Mapping[str, str]) -> SObjectType:
         _number("Nue_Discount_Amount__c", "Nue Discount Amount", "currency"),
         _text("Region__c", "Region", 80),
         _boolean("Nue_Sync_Requested__c", "Nue Sync Requested"),
-        _text("Nue_Checkout_URL__c", "Nue Checkout URL"),
+        _text("Nue_Checkout_URL__c", "Nue Checkout URL", type="url"),
     ])
 
 

@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 FieldType = Literal[
     "id", "string", "textarea", "reference", "date", "datetime", "double", "currency", "percent",
-    "int", "boolean", "picklist", "email", "phone",
+    "int", "boolean", "picklist", "email", "phone", "url",
 ]
 OnDelete = Literal["cascade", "restrict", "clear"]
 
-TEXT_TYPES = frozenset({"string", "textarea", "picklist", "email", "phone"})
+TEXT_TYPES = frozenset({"string", "textarea", "picklist", "email", "phone", "url"})
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "int"})
 ID_TYPES = frozenset({"id", "reference"})
 
