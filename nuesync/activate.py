@@ -203,7 +203,7 @@ def _activate(run: SyncRun, decisions: Sequence[ActivationDecision]) -> dict[str
             if not step:
                 continue
             run.progress(f"activating {len(step)} order(s) in {system.label}")
-            results = run.system(system).activate_many([d.id_in(system) or "" for d in step])
+            results = run.system(system).activate_many([d.id_in(system) or "" for d in step], progress=run.progress)
             _take_step(step, system, results, done, failures)
     run.progress("verifying both systems")
     failures.update(_verify(run, [d for d in decisions if d.key not in failures]))

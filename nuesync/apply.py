@@ -171,14 +171,15 @@ def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: P
     say("creating missing bill-to contacts")
     _create_contacts([w for w in work if w.failure is None and w.action.create_contact], sender, receiver)
     say("writing links the receiver is missing")
-    _link(receiver, [w for w in work if w.failure is None and _receiver_lacks_links(w, sender.system)], sender.system)
+    _link(receiver, [w for w in work if w.failure is None and _receiver_lacks_links(w, sender.system)], sender.system,
+          say)
     say(f"writing {len(work)} orders to {receiver.system.label}")
-    _upsert([w for w in work if w.failure is None and w.action.kind is not ActionKind.LINK], receiver)
+    _upsert([w for w in work if w.failure is None and w.action.kind is not ActionKind.LINK], receiver, say)
     if checkout_url_template:
         _checkout_links([w for w in work if w.failure is None and w.receiver_id], receiver, checkout_url_template)
     say(f"writing links back to {sender.system.label}")
     _link(sender, [w for w in work if w.failure is None and (w.checkout_url or _sender_lacks_links(w, sender.system))],
-          sender.system)
+          sender.system, say)
 
 
 def _checkout_links(work: list[_Work], nue: OrderSystem, template: str) -> None:
@@ -374,13 +375,14 @@ def _linked_order(item: _Work, sender: System) -> DraftOrder:
     })
 
 
-def _upsert(work: list[_Work], receiver: OrderSystem) -> None:
+def _upsert(work: list[_Work], receiver: OrderSystem, say: Progress) -> None:
+    """Write the orders to the receiver; `say` hears the adapter count its records as they are written."""
     if not work:
         return
     sender = receiver.system.other
     orders = [_linked_order(item, sender) for item in work]
     try:
-        results = _by_key(receiver.upsert_orders(orders))
+        results = _by_key(receiver.upsert_orders(orders, progress=say))
     except NuesyncError as exc:
         written = _by_key(getattr(exc, "partial_results", ()))  # what the adapter did before it had to stop
         _take_upserts([w for w in work if str(w.sender.links.id_in(sender)) in written], written, sender)
@@ -399,9 +401,9 @@ def _take_upserts(work: list[_Work], results: Mapping[str, WriteResult], sender:
         item.result = Result.CREATED if result.outcome is Outcome.CREATED else Result.UPDATED
 
 
-def _link(system: OrderSystem, work: list[_Work], sender: System) -> None:
+def _link(system: OrderSystem, work: list[_Work], sender: System, say: Progress) -> None:
     """Write the other system's ids onto `system`'s records (orders and lines), batched; onto a Salesforce
-    Order, its checkout link too."""
+    Order, its checkout link too. `say` hears the records written as they are."""
     if not work:
         return
     orders = [_linked_order(item, sender) for item in work]
@@ -410,7 +412,8 @@ def _link(system: OrderSystem, work: list[_Work], sender: System) -> None:
                   for item, order in zip(work, orders, strict=True)]
     links = {str(order.links.salesforce_id): item.checkout_url for item, order in zip(work, orders, strict=True)
              if item.checkout_url and system.system is System.SALESFORCE}
-    results = _by_key(system.set_links(orders, links) if links else system.set_links(orders))
+    written = system.set_links(orders, links, progress=say) if links else system.set_links(orders, progress=say)
+    results = _by_key(written)
     for item, order in zip(work, orders, strict=True):
         result = results.get(str(order.links.id_in(system.system)))
         if result is None or not result.ok:

@@ -6,6 +6,7 @@ this small vocabulary so that `reconcile` and `apply` never care which system th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from nuesync.model import ContactRef, Customer, DraftOrder, Links, System
-from nuesync.progress import Progress
+from nuesync.progress import Progress, no_progress
 
 # How far before `since` an incremental read really starts. The mark is nuesync's clock at the start
 # of the last good run, while the stamps it is compared with come from each API's own clock; a
@@ -114,6 +115,38 @@ def counted(progress: Progress | None, step: str) -> PageCount | None:
     return lambda done, total: progress(step, done, total)
 
 
+class WriteCount:
+    """A write step's progress: records answered of those the step sends, told as each request answers.
+
+    It counts what really happened (a Collections call or a Nue request answered, a Bulk job's rows
+    processed), never what was merely queued, so the rate shown is the API's. Nue's writes answer
+    on a thread pool, hence the lock: counts reach `progress` in order, never going back. `expect`
+    grows the total when a step finds more to send (Salesforce inserts refused as already there,
+    sent again as updates), so a finished step shows `done` equal to `total`.
+    """
+
+    def __init__(self, progress: Progress, step: str, total: int = 0) -> None:
+        self.progress = progress
+        self.step = step
+        self.done = 0
+        self.total = 0
+        self._lock = threading.Lock()
+        self.expect(total)
+
+    def expect(self, records: int) -> None:
+        """`records` more to send: the step shows at once with its total, before the first answer."""
+        if records:
+            with self._lock:
+                self.total += records
+                self.progress(self.step, self.done, self.total)
+
+    def add(self, records: int = 1) -> None:
+        """`records` more answered (a refusal made before sending counts too: it is the record's answer)."""
+        with self._lock:
+            self.done += records
+            self.progress(self.step, self.done, self.total)
+
+
 class OrderSystem(Protocol):
     """The interface both adapters implement."""
 
@@ -168,8 +201,9 @@ class OrderSystem(Protocol):
         each customer is `unchanged`, saying why."""
         ...
 
-    def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
-        """Create or update draft orders and their lines, keyed by the other system's ids."""
+    def upsert_orders(self, orders: Sequence[DraftOrder], *, progress: Progress = no_progress) -> list[WriteResult]:
+        """Create or update draft orders and their lines, keyed by the other system's ids; `progress`
+        hears the records written of those sent (`WriteCount`), as the requests answer."""
         ...
 
     def upsert_customers(self, customers: Sequence[Customer]) -> list[WriteResult]: ...
@@ -189,13 +223,14 @@ class OrderSystem(Protocol):
         """Write the other system's id onto existing contacts here (by this system's id, the result's `key`)."""
         ...
 
-    def set_links(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
-        """Write the other system's ids (order and line links) and origin onto existing records."""
+    def set_links(self, orders: Sequence[DraftOrder], *, progress: Progress = no_progress) -> list[WriteResult]:
+        """Write the other system's ids (order and line links) and origin onto existing records; `progress`
+        as `upsert_orders`."""
         ...
 
-    def activate_many(self, order_ids: Sequence[str]) -> list[WriteResult]:
+    def activate_many(self, order_ids: Sequence[str], *, progress: Progress = no_progress) -> list[WriteResult]:
         """Activate these orders, batched as far as the API allows; one result per id, in order, each
-        order succeeding or failing on its own."""
+        order succeeding or failing on its own; `progress` as `upsert_orders`."""
         ...
 
     def api_usage(self) -> ApiUsage | None: ...

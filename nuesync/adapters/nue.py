@@ -33,6 +33,7 @@ from nuesync.adapters.base import (
     FetchResult,
     Outcome,
     PageCount,
+    WriteCount,
     WriteResult,
     counted,
     read_from,
@@ -54,7 +55,7 @@ from nuesync.config import Settings
 from nuesync.errors import ApiUnavailableError
 from nuesync.mapping import MappedObject
 from nuesync.model import ContactRef, Customer, DraftOrder, Status, System
-from nuesync.progress import Progress
+from nuesync.progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
@@ -252,8 +253,10 @@ class NueAdapter:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
-        """Create or update drafts keyed by their Salesforce ids; one result per order, in order."""
+    def upsert_orders(self, orders: Sequence[DraftOrder], *, progress: Progress = no_progress) -> list[WriteResult]:
+        """Create or update drafts keyed by their Salesforce ids; one result per order, in order.
+        `progress` hears `writing orders to Nue` with the orders answered of those given."""
+        count = WriteCount(progress, "writing orders to Nue", len(orders))
         results: list[WriteResult] = []
         fail_fast = FailFast()
         seen: set[str] = set()
@@ -267,6 +270,7 @@ class NueAdapter:
                     raise
                 fail_fast.trip(exc.message)  # earlier pages were written: report them, send nothing more
                 results.extend(failed(o.links.salesforce_id or "", "API_UNAVAILABLE", exc.message) for o in page)
+                count.add(len(page))
                 continue
             writes: list[tuple[str, Write | WriteResult]] = [
                 (
@@ -275,7 +279,7 @@ class NueAdapter:
                 )
                 for order, refusal in zip(page, refusals, strict=True)
             ]
-            results.extend(run_writes(writes, self._workers, fail_fast))
+            results.extend(run_writes(writes, self._workers, fail_fast, count.add))
         return results
 
     def _order_refusal(
@@ -645,10 +649,11 @@ class NueAdapter:
     def price_tag_codes(self) -> frozenset[str] | None:
         return frozenset(self.catalog().tag_ids)
 
-    def set_links(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
-        """Write Salesforce's order and line ids and the origin onto existing Nue orders.
+    def set_links(self, orders: Sequence[DraftOrder], *, progress: Progress = no_progress) -> list[WriteResult]:
+        """Write Salesforce's order and line ids and the origin onto existing Nue orders, one request each.
 
         `key` is the Nue order id (the record written); `line_ids` maps Salesforce line id → Nue id.
+        `progress` hears `writing links onto Nue orders` with the orders answered.
         """
         writes: list[tuple[str, Write | WriteResult]] = [
             (order.links.nue_id, partial(self._write_links, order, order.links.nue_id))
@@ -659,7 +664,8 @@ class NueAdapter:
             )
             for order in orders
         ]
-        return run_writes(writes, self._workers, FailFast())
+        return run_writes(writes, self._workers, FailFast(),
+                          WriteCount(progress, "writing links onto Nue orders", len(writes)).add)
 
     def _write_links(self, order: DraftOrder, nue_id: str) -> WriteResult:
         reply = self.http.send(
@@ -675,12 +681,13 @@ class NueAdapter:
         }
         return WriteResult(key=nue_id, outcome=Outcome.UPDATED, record_id=nue_id, line_ids=line_ids)
 
-    def activate_many(self, order_ids: Sequence[str]) -> list[WriteResult]:
+    def activate_many(self, order_ids: Sequence[str], *, progress: Progress = no_progress) -> list[WriteResult]:
         """Activate drafts (`POST /orders/{id}` with options, one per order: Nue has no bulk form),
-        up to `max_concurrency` at once. Orders Nue refused are read back in one query: one already
-        activated is `unchanged`."""
+        up to `max_concurrency` at once, `progress` hearing `activating orders in Nue` as each answers.
+        Orders Nue refused are read back in one query: one already activated is `unchanged`."""
         writes: list[tuple[str, Write | WriteResult]] = [(i, partial(self._activate, i)) for i in order_ids]
-        results = run_writes(writes, self._workers, FailFast())
+        results = run_writes(writes, self._workers, FailFast(),
+                             WriteCount(progress, "activating orders in Nue", len(writes)).add)
         refused = [r.key for r in results if r.outcome is Outcome.FAILED and r.record_id]
         activated = {
             order.links.nue_id

@@ -367,17 +367,23 @@ Write = Callable[[], WriteResult]
 
 
 def run_writes(
-    writes: Sequence[tuple[str, Write | WriteResult]], workers: int, fail_fast: FailFast
+    writes: Sequence[tuple[str, Write | WriteResult]], workers: int, fail_fast: FailFast,
+    on_written: Callable[[], None] | None = None,
 ) -> list[WriteResult]:
     """Run each `(key, write)` on up to `workers` threads; a ready `WriteResult` (a refusal) is kept as is.
 
     Results come back in the order given. On Ctrl-C no further write starts; the few in flight
     finish (each carries its link, so a re-run finds them instead of creating them again).
+    `on_written()` is told once per write when its result is ready (at once for a refusal), on the
+    thread that ran it, so progress moves as Nue answers, not when the batch ends.
     """
 
     def one(item: tuple[str, Write | WriteResult]) -> WriteResult:
         key, write = item
-        return write if isinstance(write, WriteResult) else _guarded(fail_fast, key, write)
+        result = write if isinstance(write, WriteResult) else _guarded(fail_fast, key, write)
+        if on_written is not None:
+            on_written()
+        return result
 
     if workers == 1 or len(writes) <= 1:
         return [one(item) for item in writes]

@@ -29,6 +29,7 @@ from nuesync.adapters.base import (
     FetchResult,
     Outcome,
     RecordProblem,
+    WriteCount,
     WriteResult,
     counted,
     read_from,
@@ -68,7 +69,7 @@ from nuesync.errors import NuesyncError
 from nuesync.followup.task import AccountOwner, FollowUpTask
 from nuesync.mapping import CHECKOUT_URL, MappedObject
 from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, System
-from nuesync.progress import Progress
+from nuesync.progress import Progress, no_progress
 
 __all__ = [
     "SalesforceAdapter",
@@ -87,6 +88,7 @@ SOQL_IN_LIMIT = 500  # values per `IN (…)` list …
 QUERY_BYTES = 14_000  # … and URL-encoded bytes per statement (see the module docstring)
 SHORT_STATEMENT_BYTES = 1_000  # what a statement without its list takes, unless the caller says
 DUPLICATE_VALUE = "DUPLICATE_VALUE"  # Salesforce's code for a value a unique field already holds
+HEADERS_STEP, LINES_STEP = "writing order headers to Salesforce", "writing order lines to Salesforce"  # progress
 
 
 def outcomes_of(writes: Sequence[_OrderWrite], steps: Callable[[], None]) -> list[WriteResult]:
@@ -552,7 +554,7 @@ class SalesforceAdapter:
 
     # --- writes ---
 
-    def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
+    def upsert_orders(self, orders: Sequence[DraftOrder], *, progress: Progress = no_progress) -> list[WriteResult]:
         """Create or update orders, then their lines, keyed by the sender's Nue ids.
 
         An order the caller links to no Salesforce Order (a plan's `create`: the run read none) is
@@ -575,22 +577,28 @@ class SalesforceAdapter:
         A backfill of at least `salesforce.bulk_threshold` records (orders plus lines) goes through
         Bulk API 2.0 instead: two upsert jobs instead of hundreds of Collections calls, keyed the
         same way, with the same per-order outcomes (see `salesforce_bulk`).
+
+        `progress` hears two steps, `writing order headers to Salesforce` then `writing order lines to
+        Salesforce`, each with the records answered of those sent as each call answers (an order its
+        checks refused is not sent, so not counted).
         """
         threshold = self._settings.salesforce.bulk_threshold
         if threshold and sum(1 + len(order.lines) for order in orders) >= threshold:
             from nuesync.adapters.salesforce_bulk import BulkOrderWriter  # it builds on this module's planning
 
-            return BulkOrderWriter(self, poll_seconds=self._settings.salesforce.bulk_poll_seconds).upsert_orders(orders)
+            writer = BulkOrderWriter(self, poll_seconds=self._settings.salesforce.bulk_poll_seconds)
+            return writer.upsert_orders(orders, progress=progress)
         writes = [_OrderWrite(order, order.links.nue_id or "", new=not order.links.salesforce_id) for order in orders]
+        headers = WriteCount(progress, HEADERS_STEP)
 
         def steps() -> None:
             self._prepare(writes)
-            self._write_headers([write for write in writes if write.active])
+            self._write_headers([write for write in writes if write.active], headers)
             clashed = [write for write in writes if write.clashed]
             if clashed:
                 self._prepare(clashed)
-                self._write_headers([write for write in clashed if write.active])
-            self._write_lines([write for write in writes if write.active])
+                self._write_headers([write for write in clashed if write.active], headers)
+            self._write_lines([write for write in writes if write.active], progress)
 
         return outcomes_of(writes, steps)
 
@@ -640,15 +648,18 @@ class SalesforceAdapter:
     def _new_line_entry(self, write: _OrderWrite, line: LineItem) -> str | None:
         return self._entry_for(str(write.price_book_id), str(line.product_sku), write.order.currency)
 
-    def _write_headers(self, writes: Sequence[_OrderWrite]) -> None:
-        """Order headers: new orders inserted, the others upserted by their Nue id (see `upsert_orders`)."""
+    def _write_headers(self, writes: Sequence[_OrderWrite], count: WriteCount) -> None:
+        """Order headers: new orders inserted, the others upserted by their Nue id (see `upsert_orders`);
+        `count` grows by them (a clashed insert is sent again, so it counts twice)."""
         new = [write for write in writes if write.new]
         known = [write for write in writes if not write.new]
-        inserted = self.connection.write_collection("POST", "composite/sobjects", [self._header(w) for w in new])
+        count.expect(len(writes))
+        inserted = self.connection.write_collection("POST", "composite/sobjects", [self._header(w) for w in new],
+                                                    count.add)
         self._take_inserts(new, inserted)
         order_key = self._table(MappedObject.ORDER)["links.nue_id"]
         path = f"composite/sobjects/Order/{order_key}"
-        upserted = self.connection.write_collection("PATCH", path, [self._header(w) for w in known])
+        upserted = self.connection.write_collection("PATCH", path, [self._header(w) for w in known], count.add)
         for write, result in zip(known, upserted, strict=True):
             if result.get("success"):
                 write.header_written(result["id"], bool(result.get("created")))
@@ -679,7 +690,7 @@ class SalesforceAdapter:
                 write.fail(*_header_failure(result))
             last_code = last_code if code == STOPPED_EARLY else code
 
-    def _write_lines(self, writes: Sequence[_OrderWrite]) -> None:
+    def _write_lines(self, writes: Sequence[_OrderWrite], progress: Progress) -> None:
         """Order products; `OrderId` and `PricebookEntryId` only for lines Salesforce does not have yet."""
         line_key = self._table(MappedObject.LINE)["links.nue_id"]
         records: list[dict[str, Any]] = []
@@ -692,14 +703,17 @@ class SalesforceAdapter:
                     record |= {"OrderId": write.record_id, "PricebookEntryId": self._new_line_entry(write, line)}
                 records.append(record)
                 owners.append((write, str(line.links.nue_id)))
-        results = self.connection.write_collection("PATCH", f"composite/sobjects/OrderItem/{line_key}", records)
+        count = WriteCount(progress, LINES_STEP, len(records))
+        results = self.connection.write_collection("PATCH", f"composite/sobjects/OrderItem/{line_key}", records,
+                                                   count.add)
         for (write, key), result in zip(owners, results, strict=True):
             write.line_written(key, result)
 
-    def set_links(self, orders: Sequence[DraftOrder],
-                  checkout_urls: Mapping[str, str] | None = None) -> list[WriteResult]:
+    def set_links(self, orders: Sequence[DraftOrder], checkout_urls: Mapping[str, str] | None = None, *,
+                  progress: Progress = no_progress) -> list[WriteResult]:
         """Write the Nue ids (order and lines) and the origin onto records that exist here, by Id; and each
-        Order's billing-portal link in `checkout_urls` (by Order Id) in the same call, so it costs none."""
+        Order's billing-portal link in `checkout_urls` (by Order Id) in the same call, so it costs none.
+        `progress` hears `writing links onto Salesforce orders and lines` with the records answered."""
         links = [_LinkWrite(order) for order in orders]
         order_table, line_table = self._table(MappedObject.ORDER), self._table(MappedObject.LINE)
         checkout_field = self._mapping.write_only_field(MappedObject.ORDER, CHECKOUT_URL)
@@ -726,24 +740,30 @@ class SalesforceAdapter:
                     )
                     owners.append((link, line.links.nue_id))
         linkable = [link for link in links if link.failure is None]
+        count = WriteCount(progress, "writing links onto Salesforce orders and lines",
+                           len(order_records) + len(line_records))
         for link, result in zip(
-            linkable, self.connection.write_collection("PATCH", "composite/sobjects", order_records), strict=True
+            linkable, self.connection.write_collection("PATCH", "composite/sobjects", order_records, count.add),
+            strict=True,
         ):
             link.header_written(result)
         for (link, key), result in zip(
-            owners, self.connection.write_collection("PATCH", "composite/sobjects", line_records), strict=True
+            owners, self.connection.write_collection("PATCH", "composite/sobjects", line_records, count.add),
+            strict=True,
         ):
             link.line_written(key, result)
         return [link.result() for link in links]
 
-    def activate_many(self, order_ids: Sequence[str]) -> list[WriteResult]:
+    def activate_many(self, order_ids: Sequence[str], *, progress: Progress = no_progress) -> list[WriteResult]:
         """Activate orders with Collections updates (≤ 200 a call) whose only field is `Status`, as
         Salesforce requires of an activation; one result per id, each record on its own. An id that
-        is not a record id fails without being sent."""
+        is not a record id fails without being sent. `progress` hears `activating orders in
+        Salesforce` with the orders answered of those sent."""
         status = self._settings.sync.activated_status
         valid = list(dict.fromkeys(i for i in order_ids if is_record_id(i)))
         records = [{"attributes": {"type": "Order"}, "id": i, "Status": status} for i in valid]
-        answers = self.connection.write_collection("PATCH", "composite/sobjects", records)
+        count = WriteCount(progress, "activating orders in Salesforce", len(records))
+        answers = self.connection.write_collection("PATCH", "composite/sobjects", records, count.add)
         by_id = dict(zip(valid, answers, strict=True))
         return [_activation_result(i, by_id.get(i)) for i in order_ids]
 

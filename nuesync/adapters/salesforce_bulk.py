@@ -33,13 +33,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nuesync.adapters.base import WriteResult
-from nuesync.adapters.salesforce import SalesforceAdapter, _OrderWrite, outcomes_of
+from nuesync.adapters.base import WriteCount, WriteResult
+from nuesync.adapters.salesforce import HEADERS_STEP, LINES_STEP, SalesforceAdapter, _OrderWrite, outcomes_of
 from nuesync.adapters.salesforce_http import SalesforceRequestError, response_error
 from nuesync.adapters.salesforce_wire import dumps, line_to_wire
 from nuesync.errors import ApiUnavailableError
 from nuesync.mapping import MappedObject
 from nuesync.model import DraftOrder
+from nuesync.progress import Progress, no_progress
 
 NULL = "#N/A"  # Bulk API 2.0's null: an empty cell leaves a field as it is
 ORDER_RELATIONSHIP = "Order"  # OrderItem.OrderId's relationship name, standard in every org
@@ -90,14 +91,15 @@ class BulkJob:
         self.state = "Open"
         self.error_message = ""
 
-    def run(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, RowResult]:
-        """Upsert `rows`; the outcome of every row that was processed, by its external id."""
+    def run(self, rows: Sequence[Mapping[str, Any]], count: WriteCount) -> dict[str, RowResult]:
+        """Upsert `rows`; the outcome of every row that was processed, by its external id. `count` grows
+        by the rows the job says it has processed at each poll, and by the rest once it is done."""
         spec = {"object": self.sobject, "operation": "upsert", "externalIdFieldName": self.external_id,
                 "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA"}
         self.id = self.connection.request("POST", "jobs/ingest", body=dumps(spec))["id"]
         self._upload(to_csv(rows))
         self.connection.request("PATCH", f"jobs/ingest/{self.id}", body=dumps({"state": "UploadComplete"}))
-        self._wait()
+        self._wait(count, len(rows))
         outcome = {row[self.external_id]: _success(row) for row in self._results("successfulResults")}
         outcome |= {row[self.external_id]: _failure(row) for row in self._results("failedResults")}
         return outcome
@@ -122,11 +124,17 @@ class BulkJob:
                                              status=response.status_code, error_code=None)
             return
 
-    def _wait(self) -> None:
+    def _wait(self, count: WriteCount, rows: int) -> None:
+        """Poll until the job is done, moving `count` by the rows processed since the last poll."""
         deadline = time.monotonic() + self.timeout_seconds
+        counted = 0
         while True:
             info = self.connection.request("GET", f"jobs/ingest/{self.id}")
             self.state, self.error_message = info["state"], info.get("errorMessage") or ""
+            processed = rows if self.state in DONE_STATES else _processed(info, rows)
+            if processed > counted:
+                count.add(processed - counted)
+                counted = processed
             if self.state in DONE_STATES:
                 return
             if time.monotonic() >= deadline:
@@ -146,6 +154,12 @@ class BulkJob:
     def stopped_reason(self) -> str:
         detail = f": {self.error_message}" if self.error_message else ""
         return f"Bulk API job {self.id} on {self.sobject} ended {self.state}{detail} before reaching it"
+
+
+def _processed(info: Mapping[str, Any], rows: int) -> int:
+    """The rows a job in progress says it has processed; 0 where it does not say (it then moves when done)."""
+    value = info.get("numberRecordsProcessed")
+    return min(value, rows) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _success(row: Mapping[str, str]) -> RowResult:
@@ -191,19 +205,20 @@ class BulkOrderWriter:
     def _key(self, obj: MappedObject) -> str:
         return self.adapter._table(obj)["links.nue_id"]
 
-    def upsert_orders(self, orders: Sequence[DraftOrder]) -> list[WriteResult]:
+    def upsert_orders(self, orders: Sequence[DraftOrder], *, progress: Progress = no_progress) -> list[WriteResult]:
         """Create or update orders, then their lines, keyed by Nue ids; one result per order, in order.
 
         When the run has to stop (API budget spent, Salesforce gone, a job that never ends), the
         raised error carries every order's outcome so far (`partial_results`), as on the
-        Collections path.
+        Collections path. `progress` hears the Collections path's two steps, each job's rows moving
+        as its polls report them processed.
         """
         writes = [_OrderWrite(order, order.links.nue_id or "") for order in orders]
 
         def steps() -> None:
             self.adapter._prepare(writes)
-            self._write_headers([write for write in writes if write.active])
-            self._write_lines([write for write in writes if write.active])
+            self._write_headers([write for write in writes if write.active], progress)
+            self._write_lines([write for write in writes if write.active], progress)
 
         return outcomes_of(writes, steps)
 
@@ -212,13 +227,13 @@ class BulkOrderWriter:
         self.jobs.append(job)
         return job
 
-    def _write_headers(self, writes: Sequence[_OrderWrite]) -> None:
+    def _write_headers(self, writes: Sequence[_OrderWrite], progress: Progress) -> None:
         if not writes:
             return
         key = self._key(MappedObject.ORDER)
         rows = [{k: v for k, v in self.adapter._header(write).items() if k != "attributes"} for write in writes]
         job = self._job("Order", key)
-        outcome = job.run(rows)
+        outcome = job.run(rows, WriteCount(progress, HEADERS_STEP, len(rows)))
         for write in writes:
             result = outcome.get(write.key)
             if result is None:
@@ -228,12 +243,12 @@ class BulkOrderWriter:
             else:
                 write.fail(result.code, f"order not written: {_describe(result)}")
 
-    def _write_lines(self, writes: Sequence[_OrderWrite]) -> None:
+    def _write_lines(self, writes: Sequence[_OrderWrite], progress: Progress) -> None:
         rows, owners = self._line_rows(writes)
         if not rows:
             return
         job = self._job("OrderItem", self._key(MappedObject.LINE))
-        outcome = job.run(rows)
+        outcome = job.run(rows, WriteCount(progress, LINES_STEP, len(rows)))
         for write, key in owners:
             result = outcome.get(key)
             if result is not None:

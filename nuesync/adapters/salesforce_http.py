@@ -481,25 +481,30 @@ class SalesforceConnection:
                 value["done"] = more.get("done", True)
                 value["nextRecordsUrl"] = more.get("nextRecordsUrl")
 
-    def write_collection(self, method: str, path: str, records: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def write_collection(self, method: str, path: str, records: Sequence[dict[str, Any]],
+                         on_answered: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
         """sObject Collections results in record order, one per record, in calls of ≤ 200 records.
 
         Results are yielded as each call answers, so a run that has to stop still knows what it
         wrote. A record locked by another transaction is sent again on its own. Once the last
         `IDENTICAL_FAILURES_LIMIT` results all failed with one error code, no further call is
-        sent: each remaining record fails with `STOPPED_EARLY`.
+        sent: each remaining record fails with `STOPPED_EARLY`. `on_answered(records)` is told
+        the size of each chunk as its answers arrive (a chunk not sent too), for progress.
         """
         failures = IdenticalFailures()
         for start in range(0, len(records), COLLECTION_LIMIT):
             chunk = records[start : start + COLLECTION_LIMIT]
             if failures.tripped:
                 reason = failures.reason()
-                yield from (_stopped_answer(reason) for _ in chunk)
-                continue
-            answers = self._send_chunk(method, path, chunk)
-            for answer in answers:
-                error = record_error(answer)
-                failures.record(None if answer.get("success") else str(error.get("statusCode")), error.get("message"))
+                answers = [_stopped_answer(reason) for _ in chunk]
+            else:
+                answers = self._send_chunk(method, path, chunk)
+                for answer in answers:
+                    error = record_error(answer)
+                    failures.record(None if answer.get("success") else str(error.get("statusCode")),
+                                    error.get("message"))
+            if on_answered is not None:
+                on_answered(len(chunk))
             yield from answers
 
     def _send_chunk(self, method: str, path: str, chunk: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

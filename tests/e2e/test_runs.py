@@ -42,6 +42,14 @@ def journal_runs(path: Path) -> list[dict[str, Any]]:
         db.close()
 
 
+def run_begun(path: Path) -> bool:
+    """Whether the journal holds a run yet; one still being created (no table, or locked) holds none."""
+    try:
+        return path.exists() and bool(journal_runs(path))
+    except sqlite3.OperationalError:
+        return False
+
+
 ORDER_WRITES = ("PATCH composite/sobjects/Order/Nue_Order_Id__c", "POST composite/sobjects")
 
 
@@ -183,7 +191,7 @@ def test_sigterm_ends_a_run_like_ctrl_c_with_its_own_code(demo: World) -> None:
     process = subprocess.Popen([sys.executable, "-m", "nuesync", "--config", str(demo.config), "pull", "--yes"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
-    while not (journal.exists() and journal_runs(journal)) and time.monotonic() < deadline:
+    while not run_begun(journal) and time.monotonic() < deadline:
         time.sleep(0.05)  # wait until the run has begun (it is journaled as running)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=60)

@@ -21,6 +21,7 @@ from nuesync.errors import AuthenticationError
 from nuesync.model import ContactRef, Customer, DraftOrder, Links, PricingDimension, Status, System, synced_content
 from nuesync.sandbox.nue import NueSandbox
 from nuesync.sandbox.nue.store import Clock
+from tests.helpers import HeardProgress
 
 GRAPHQL = "POST /async/graphql"
 
@@ -178,6 +179,21 @@ def test_pushed_drafts_read_back_as_sent(nue: NueSandbox, adapter: NueAdapter) -
         assert {line.links.salesforce_id: line.links.nue_id for line in back.lines} == result.line_ids
 
 
+def test_each_order_written_moves_the_count_of_the_orders_given(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    orders = rep_orders(nue, 7, lines=1)
+    unlinked = rep_created_order("801UNLINKED", customer_nue_id=None)  # refused before sending: counted too
+    heard = HeardProgress()
+    nue.reset_counters()
+
+    results = adapter_for(max_concurrency=4, page_size=3).upsert_orders([*orders, unlinked], progress=heard)
+
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 7 + [Outcome.FAILED]
+    assert heard.counts("writing orders to Nue") == [(done, 8) for done in range(9)]  # across 3 pages, in order
+    assert nue.counters["POST /orders"] == 7  # counting sends nothing
+
+
 def test_pushing_again_updates_and_never_duplicates(nue: NueSandbox, adapter_for: Callable[..., NueAdapter]) -> None:
     orders = rep_orders(nue, 4, lines=2)
     first = adapter_for().upsert_orders(orders)
@@ -323,9 +339,12 @@ def test_links_and_origin_are_written_onto_pulled_orders(nue: NueSandbox, adapte
         for i, order in enumerate(pulled)
     ]
 
-    results = adapter.set_links(linked)
+    heard = HeardProgress()
+
+    results = adapter.set_links(linked, progress=heard)
 
     assert [r.outcome for r in results] == [Outcome.UPDATED, Outcome.UPDATED]
+    assert heard.counts("writing links onto Nue orders") == [(0, 2), (1, 2), (2, 2)]
     assert [r.key for r in results] == [o.links.nue_id for o in linked]
     assert results[0].line_ids == {line.links.salesforce_id: line.links.nue_id for line in linked[0].lines}
     for order in adapter.fetch_orders(include_activated=True).orders:
@@ -338,8 +357,9 @@ def test_links_and_origin_are_written_onto_pulled_orders(nue: NueSandbox, adapte
 def test_activation_and_its_repeat(nue: NueSandbox, adapter: NueAdapter) -> None:
     order_ids = nue.seed_synthetic(12, lines_per_order=1)
     nue.reset_counters()
+    heard = HeardProgress()
 
-    first = adapter.activate_many(order_ids)
+    first = adapter.activate_many(order_ids, progress=heard)
     second, missing = adapter.activate_many([order_ids[0], "no-such-id"])
 
     assert [(r.key, r.outcome, r.record_id) for r in first] == [(i, Outcome.UPDATED, i) for i in order_ids]
@@ -348,6 +368,7 @@ def test_activation_and_its_repeat(nue: NueSandbox, adapter: NueAdapter) -> None
     assert (missing.outcome, missing.error_code) == (Outcome.FAILED, "NOT_FOUND")
     # one request per order (no bulk activation), and one read for the two Nue refused
     assert nue.counters == Counter({"POST /orders/{id}": 14, GRAPHQL: 1})
+    assert heard.counts("activating orders in Nue") == [(done, 12) for done in range(13)]
 
 
 def test_customers_are_created_in_one_batch_without_a_link_and_updated_where_nue_linked_them(

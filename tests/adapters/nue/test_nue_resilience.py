@@ -7,6 +7,7 @@ emulator-level versions of the same faults live in `test_nue_adapter_sandbox.py`
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -283,6 +284,33 @@ def test_ctrl_c_starts_no_further_write() -> None:
         run_writes([(str(i), write(i)) for i in range(200)], 4, FailFast())
 
     assert len(started) < 200
+
+
+def test_each_write_is_told_once_from_the_worker_that_ran_it() -> None:
+    told: list[str] = []
+    lock = threading.Lock()
+
+    def written() -> None:
+        with lock:
+            told.append(threading.current_thread().name)
+
+    def write(index: int) -> Callable[[], WriteResult]:
+        def run() -> WriteResult:
+            time.sleep(0.001)
+            return WriteResult(key=str(index), outcome=Outcome.CREATED)
+
+        return run
+
+    refused = WriteResult(key="r", outcome=Outcome.FAILED, error_code="CUSTOMER_NOT_LINKED", message="link it")
+    writes: list[tuple[str, Callable[[], WriteResult] | WriteResult]] = [
+        *((str(i), write(i)) for i in range(60)), ("r", refused)
+    ]
+
+    results = run_writes(writes, 4, FailFast(), written)
+
+    assert len(results) == len(told) == 61
+    assert all(name.startswith("nue-write") for name in told)  # as each answers, not after the batch
+    assert len(set(told)) > 1
 
 
 def _customer_not_found(request: httpx.Request) -> httpx.Response:

@@ -15,6 +15,7 @@ from nuesync.adapters.salesforce_bulk import BulkOrderWriter, parse_error, to_cs
 from nuesync.errors import NuesyncError
 from nuesync.model import Customer, Links
 from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart
+from tests.helpers import HeardProgress
 
 
 @pytest.fixture
@@ -46,6 +47,21 @@ def test_new_carts_are_created_with_their_lines_in_two_jobs(org: Org, writer: Bu
         assert set(result.line_ids) == {line.links.nue_id for line in cart.lines} and lines == {result.record_id}
     assert org.sandbox.counters["POST jobs/ingest"] == 2 and org.sandbox.counters["PUT jobs/ingest/{id}/batches"] == 2
     assert [job.sobject for job in writer.jobs] == ["Order", "OrderItem"]
+
+
+def test_each_job_counts_its_rows_up_to_all_it_was_sent(org: Org, writer: BulkOrderWriter, acme: Customer) -> None:
+    carts = [nue_cart(n, acme) for n in range(450)]  # written 200 rows a transaction: polls may see some done
+    heard = HeardProgress()
+    org.sandbox.reset_counters()
+
+    writer.upsert_orders(carts, progress=heard)
+
+    headers, lines = "writing order headers to Salesforce", "writing order lines to Salesforce"
+    assert heard.counts(headers)[0] == (0, 450) and heard.finished(headers) == (450, 450)
+    assert heard.counts(lines)[0] == (0, 1350) and heard.finished(lines) == (1350, 1350)
+    steps = [message for message, _, _ in heard.heard]
+    assert steps == [headers] * steps.count(headers) + [lines] * steps.count(lines)  # one job, then the other
+    assert org.sandbox.counters["POST jobs/ingest"] == 2 and org.sandbox.counters["PUT jobs/ingest/{id}/batches"] == 2
 
 
 def test_a_second_run_updates_in_place_and_adds_new_lines(org: Org, writer: BulkOrderWriter, acme: Customer) -> None:
@@ -127,7 +143,8 @@ def test_a_lines_job_aborted_midway_leaves_unprocessed_lines_that_a_rerun_writes
     bulk = org.sandbox.bulk
     bulk.hold()
     outcome: list = []
-    run = threading.Thread(target=lambda: outcome.extend(writer.upsert_orders(carts)))
+    heard = HeardProgress()
+    run = threading.Thread(target=lambda: outcome.extend(writer.upsert_orders(carts, progress=heard)))
     run.start()
     lines_job = _wait_for_job(org, "OrderItem", release_others=True)
     with org.sandbox.store.lock:
@@ -139,6 +156,8 @@ def test_a_lines_job_aborted_midway_leaves_unprocessed_lines_that_a_rerun_writes
     assert outcome[0].message.startswith(f"order header written (Salesforce Order {outcome[0].record_id}) but lines")
     assert f"Bulk API job {lines_job.id} on OrderItem ended Aborted" in str(outcome[0].message)
     assert org.sandbox.records("OrderItem") == []
+    # the job processed none of its lines: their count is complete once it ended, as nothing more will come
+    assert heard.counts("writing order lines to Salesforce") == [(0, 9), (9, 9)]
 
     rerun = writer.upsert_orders(carts)
 

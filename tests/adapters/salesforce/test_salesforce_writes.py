@@ -12,6 +12,7 @@ from nuesync.adapters.base import ContactDetails, Outcome, WriteResult
 from nuesync.adapters.salesforce import SalesforceAdapter
 from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, System, synced_content
 from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart
+from tests.helpers import HeardProgress
 
 ORDER_UPSERT = "PATCH composite/sobjects/Order/Nue_Order_Id__c"
 LINE_UPSERT = "PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c"
@@ -82,6 +83,21 @@ def test_a_thousand_new_carts_are_inserted_without_a_lookup_in_22_requests(
     assert len(org.sandbox.records("OrderItem")) == 3000
 
 
+def test_headers_then_lines_count_up_call_by_call_to_what_is_sent(
+    org: Org, adapter: SalesforceAdapter, acme: Customer
+) -> None:
+    carts = [nue_cart(n, acme) for n in range(201)]  # 201 headers and 603 lines: several calls each
+    heard = HeardProgress()
+    org.sandbox.reset_counters()
+
+    adapter.upsert_orders(carts, progress=heard)
+
+    headers, lines = "writing order headers to Salesforce", "writing order lines to Salesforce"
+    assert heard.heard == [*((headers, done, 201) for done in (0, 200, 201)),
+                           *((lines, done, 603) for done in (0, 200, 400, 600, 603))]
+    assert dict(org.sandbox.counters) == {"GET query": 2, CREATE: 2, LINE_UPSERT: 4}  # counting sends nothing
+
+
 def test_linked_carts_are_looked_up_then_upserted_in_place(
     org: Org, adapter: SalesforceAdapter, acme: Customer
 ) -> None:
@@ -103,9 +119,13 @@ def test_carts_written_but_never_linked_back_are_updated_not_created_twice(
     carts = [nue_cart(n, acme) for n in range(1000)]
     first = adapter.upsert_orders(carts)
     org.sandbox.reset_counters()
+    heard = HeardProgress()
 
-    again = adapter.upsert_orders(carts)
+    again = adapter.upsert_orders(carts, progress=heard)
 
+    # the inserts refused (and those not sent after them) are sent again as updates: the headers' total grows
+    assert heard.counts("writing order headers to Salesforce") == [
+        *((done, 1000) for done in range(0, 1001, 200)), *((done, 2000) for done in range(1000, 2001, 200))]
     # the first insert call is refused record by record (DUPLICATE_VALUE on the unique Nue id), the batch
     # stops sending inserts, and every cart is looked up and upserted instead
     assert dict(org.sandbox.counters) == {CREATE: 1, "GET query": 2, ORDER_UPSERT: 5, LINE_UPSERT: 15}
@@ -309,12 +329,15 @@ def test_set_links_writes_nue_ids_and_origin_onto_salesforce_orders(org: Org, ad
         for n, order in enumerate(fetched)
     ]
     org.sandbox.reset_counters()
+    heard = HeardProgress()
 
-    results = adapter.set_links([*linked, DraftOrder(links=Links(nue_id="ORD-ORPHAN"))])
+    results = adapter.set_links([*linked, DraftOrder(links=Links(nue_id="ORD-ORPHAN"))], progress=heard)
 
     assert [r.outcome for r in results] == [Outcome.UPDATED, Outcome.UPDATED, Outcome.FAILED]
     assert results[2].error_code == "MISSING_LINK"
     assert org.sandbox.counters == {"PATCH composite/sobjects": 2}  # one call for orders, one for lines
+    # 2 orders, then their 4 lines; the orphan is not sent, so not counted
+    assert heard.counts("writing links onto Salesforce orders and lines") == [(0, 6), (2, 6), (6, 6)]
     for order, result in zip(linked, results[:2], strict=True):
         row = org.sandbox.get("Order", str(order.links.salesforce_id))
         assert (row["Nue_Order_Id__c"], row["Nue_Origin__c"]) == (order.links.nue_id, "Salesforce")
@@ -329,11 +352,13 @@ def test_activations_are_status_only_updates_200_a_call(org: Org, adapter: Sales
     created = adapter.upsert_orders([nue_cart(n, acme, skus=("NUE-SEAT",)) for n in range(201)])
     ids = [str(r.record_id) for r in created]
     org.sandbox.reset_counters()
+    heard = HeardProgress()
 
-    results = adapter.activate_many(ids)
+    results = adapter.activate_many(ids, progress=heard)
 
     assert [(r.key, r.outcome, r.record_id) for r in results] == [(i, Outcome.UPDATED, i) for i in ids]
     assert org.sandbox.counters == {UPDATE: 2}  # the emulator, like Salesforce, refuses an activation changing more
+    assert heard.counts("activating orders in Salesforce") == [(0, 201), (200, 201), (201, 201)]
     assert {row["StatusCode"] for row in org.sandbox.records("Order")} == {"Activated"}
 
 
