@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,6 +33,7 @@ from nuesync.model import (
     Status,
     System,
 )
+from tests.adapters.odd_values import assert_same_record, spoiled
 
 CUSTOM = (
     CustomField("order", "region", "Region__c", "Region__c", "string"),
@@ -401,30 +401,10 @@ _readable_orders = st.fixed_dictionaries(
 )
 
 
-def _slots(value: object) -> list[tuple[object, object]]:
-    """Every (container, key) of a wire record and the objects and lists nested in it."""
-    if isinstance(value, dict):
-        return [(value, key) for key in value] + [slot for item in value.values() for slot in _slots(item)]
-    if isinstance(value, list):
-        return [(value, index) for index in range(len(value))] + [slot for item in value for slot in _slots(item)]
-    return []
-
-
 @st.composite
 def _wire_orders(draw: st.DrawFn) -> dict:
     """A record that reads, with up to two values anywhere in it replaced by any value at all."""
-    record = draw(_readable_orders)
-    for _ in range(draw(st.integers(0, 2))):
-        container, key = draw(st.sampled_from(_slots(record)))
-        container[key] = copy.deepcopy(draw(_ODD))  # type: ignore[index]
-    return record
-
-
-def assert_same_record(fast: DraftOrder, checked: DraftOrder) -> None:
-    assert fast == checked
-    assert repr(fast) == repr(checked)  # same types and spellings, not just equal values
-    assert fast.content_hash() == checked.content_hash()
-    assert fast.model_dump(mode="json") == checked.model_dump(mode="json")
+    return spoiled(draw, draw(_readable_orders), _ODD)
 
 
 @settings(max_examples=1500, deadline=None)

@@ -44,6 +44,7 @@ from nuesync.model import (
     System,
     synced_content,
 )
+from tests.adapters.odd_values import assert_same_record, spoiled
 
 CUSTOM = (
     CustomField("order", "po_number", "PO_Number__c", "poNumber", "string"),
@@ -395,30 +396,11 @@ _ODD = st.sampled_from(
 )
 
 
-def _slots(value: object) -> list[tuple[object, object]]:
-    """Every (container, key) of a row and the objects and lists nested in it."""
-    if isinstance(value, dict):
-        return [(value, key) for key in value] + [slot for item in value.values() for slot in _slots(item)]
-    if isinstance(value, list):
-        return [(value, index) for index in range(len(value))] + [slot for item in value for slot in _slots(item)]
-    return []
-
 
 @st.composite
 def _wire_rows(draw: st.DrawFn) -> dict[str, Any]:
     """A row that reads, with up to two values anywhere in it replaced by any value at all."""
-    record = stored(draw(order))
-    for _ in range(draw(st.integers(0, 2))):
-        container, key = draw(st.sampled_from(_slots(record)))
-        container[key] = draw(_ODD)  # type: ignore[index]
-    return record
-
-
-def assert_same_record(fast: DraftOrder, checked: DraftOrder) -> None:
-    assert fast == checked
-    assert repr(fast) == repr(checked)  # same types and spellings, not just equal values
-    assert fast.content_hash() == checked.content_hash()
-    assert fast.model_dump(mode="json") == checked.model_dump(mode="json")
+    return spoiled(draw, stored(draw(order)), _ODD)
 
 
 @settings(max_examples=500, deadline=None)
