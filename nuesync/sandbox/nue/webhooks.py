@@ -10,8 +10,8 @@ header (hex, `sha256=` prefix); a non-2xx answer or no answer is retried a few t
 growing pauses (1, 2, 4, 8 s), then the event is given up (Nue's guide asks admins to monitor
 webhook logs for failed attempts).
 
-Events are sent in order from one background thread, so the API call that caused them is never
-slowed down by the receiver.
+Events are sent in order from one background thread (`BackgroundSender`), so the API call that
+caused them is never slowed down by the receiver.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import queue
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from nuesync.sandbox.delivery import BackgroundSender
 
 SIGNATURE_HEADER = "X-Nue-Signature"
 RETRY_PAUSES = (1.0, 2.0, 4.0, 8.0)
@@ -43,42 +43,33 @@ class WebhookSender:
     given_up: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
-        self._stop = threading.Event()
-        self._client = httpx.Client(timeout=10.0)
-        self._thread = threading.Thread(target=self._deliver_all, name="nue-webhooks", daemon=True)
-        self._thread.start()
+        self._sender: BackgroundSender[tuple[str, bytes]] = BackgroundSender("nue-webhooks", self._deliver_event)
 
     def emit(self, event: str, record: dict[str, Any], key: str = "order") -> str:
         """Queue one event about `record`; returns its event id."""
         event_id = f"evt_{uuid.uuid4().hex}"
         body = json.dumps({"id": event_id, "event": event, "createdAt": datetime.now(UTC).isoformat(),
                            "data": {key: record}}, default=str).encode()
-        self._queue.put((event_id, body))
+        self._sender.put((event_id, body))
         return event_id
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop after what is queued has had its first attempt (bounded)."""
-        self._queue.put(None)
-        self._thread.join(timeout)
-        self._stop.set()
-        self._thread.join(timeout)  # a retry pause ends at once now; then the client can go
-        self._client.close()
+        self._sender.close(timeout)
 
-    def _deliver_all(self) -> None:
-        while (item := self._queue.get()) is not None:
-            event_id, body = item
-            if not self._deliver(body):
-                self.given_up.append(event_id)
+    def _deliver_event(self, item: tuple[str, bytes]) -> None:
+        event_id, body = item
+        if not self._deliver(body):
+            self.given_up.append(event_id)
 
     def _deliver(self, body: bytes) -> bool:
         signature = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
         headers = {"content-type": "application/json", SIGNATURE_HEADER: f"sha256={signature}"}
         for pause in (0.0, *self.retry_pauses):
-            if pause and self._stop.wait(pause):
+            if pause and self._sender.paused(pause):
                 return False
             try:
-                if self._client.post(self.url, content=body, headers=headers).is_success:
+                if self._sender.client.post(self.url, content=body, headers=headers).is_success:
                     self.sent += 1
                     return True
             except httpx.HTTPError:

@@ -8,7 +8,7 @@ the selected fields — always the record `Id`. Delivery is at least once: a mes
 with growing pauses, until the endpoint answers `notificationsResponse` with `<Ack>true</Ack>`
 (Salesforce keeps trying for 24 hours; the emulator's pauses are seconds, capped at a minute, so
 tests see the retry). Messages are queued when the triggering write commits and sent by one
-background thread, so the write itself never waits for the endpoint.
+background thread (`BackgroundSender`), so the write itself never waits for the endpoint.
 
 The trigger, as the sandbox org's Flow is configured: an Order whose checkbox
 `Nue_Sync_Requested__c` becomes true through any committed write.
@@ -17,8 +17,6 @@ The trigger, as the sandbox org's Flow is configured: an Order whose checkbox
 from __future__ import annotations
 
 import itertools
-import queue
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+from nuesync.sandbox.delivery import BackgroundSender
 from nuesync.sandbox.salesforce.ids import case_safe_suffix
 from nuesync.sandbox.salesforce.store import Row
 
@@ -65,11 +64,8 @@ class OutboundMessenger:
     action_id: str = field(default_factory=lambda: _id("04k"))
 
     def __post_init__(self) -> None:
-        self._queue: queue.Queue[list[Row] | None] = queue.Queue()
-        self._stop = threading.Event()
-        self._client = httpx.Client(timeout=10.0)
-        self._thread = threading.Thread(target=self._send_all, name="sf-outbound", daemon=True)
-        self._thread.start()
+        self._sender: BackgroundSender[list[Row]] = BackgroundSender(
+            "sf-outbound", lambda records: self._deliver(self.message(records)))
 
     def on_commit(self, changes: list[tuple[str, str, Row | None, Row | None]]) -> None:
         """The store's commit listener: Orders whose trigger became true get a notification."""
@@ -77,14 +73,10 @@ class OutboundMessenger:
                  if obj == "Order" and after is not None and after.get(self.trigger_field) is True
                  and not (before or {}).get(self.trigger_field)]
         for start in range(0, len(fired), MAX_NOTIFICATIONS):
-            self._queue.put(fired[start:start + MAX_NOTIFICATIONS])
+            self._sender.put(fired[start:start + MAX_NOTIFICATIONS])
 
     def close(self, timeout: float = 5.0) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout)
-        self._stop.set()
-        self._thread.join(timeout)  # a retry pause ends at once now; then the client can go
-        self._client.close()
+        self._sender.close(timeout)
 
     def message(self, records: list[Row]) -> bytes:
         """The SOAP envelope for these records (a fresh notification id each)."""
@@ -108,21 +100,17 @@ class OutboundMessenger:
             f"{notifications}</notifications></soapenv:Body></soapenv:Envelope>"
         ).encode()
 
-    def _send_all(self) -> None:
-        while (records := self._queue.get()) is not None:
-            self._deliver(self.message(records))
-
     def _deliver(self, body: bytes) -> None:
         """Send until acknowledged (or 24 hours pass, or the org stops): pauses grow, then repeat the last."""
         headers = {"content-type": "text/xml; charset=utf-8", "SOAPAction": '""'}
         deadline = time.monotonic() + GIVE_UP_AFTER_SECONDS
         pauses = itertools.chain((0.0, *self.retry_pauses), itertools.repeat(self.retry_pauses[-1]))
         for pause in pauses:
-            if time.monotonic() > deadline or (pause and self._stop.wait(pause)):
+            if time.monotonic() > deadline or (pause and self._sender.paused(pause)):
                 return
             self.attempts += 1
             try:
-                answer = self._client.post(self.url, content=body, headers=headers)
+                answer = self._sender.client.post(self.url, content=body, headers=headers)
             except httpx.HTTPError:
                 continue
             if answer.is_success and acknowledged(answer.content):
