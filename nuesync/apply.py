@@ -142,7 +142,8 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
     stopped: Stop | None = None
     verified: dict[int, str | None]
     try:
-        _write(work, sender, receiver, say, checkout_url_template if receiver.system is System.NUE else None)
+        _write(work, sender, receiver, say, checkout_url_template if receiver.system is System.NUE else None,
+               journal)
     except (NuesyncError, KeyboardInterrupt) as exc:
         stopped = stop_for(exc)
         _mark_stopped(work, stopped.reason, sender.system)
@@ -164,10 +165,10 @@ def apply_plan(plan: Plan, nue: OrderSystem, salesforce: OrderSystem, *, journal
 
 
 def _write(work: list[_Work], sender: OrderSystem, receiver: OrderSystem, say: Progress,
-           checkout_url_template: str | None) -> None:
+           checkout_url_template: str | None, journal: Journal | None) -> None:
     """The write steps, in the order that makes a crash harmless (see the module docstring)."""
     say("creating missing customers")
-    _create_customers([w for w in work if w.action.create_customer], sender, receiver)
+    _create_customers([w for w in work if w.action.create_customer], sender, receiver, journal)
     say("creating missing bill-to contacts")
     _create_contacts([w for w in work if w.failure is None and w.action.create_contact], sender, receiver)
     say("writing links the receiver is missing")
@@ -241,9 +242,16 @@ def _known_line_ids(item: _Work, sender: System, receiver: System) -> dict[str, 
     return known
 
 
-def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSystem) -> None:
+def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSystem,
+                      journal: Journal | None) -> None:
     """Create each missing customer once on the receiver, then link it back on the sender (Nue answers
-    `unchanged` without a request: its customer link is its own Salesforce sync's)."""
+    `unchanged` without a request: its customer link is its own Salesforce sync's).
+
+    A receiver that keys a new customer by the sender's id (Salesforce) makes a rerun after a crash
+    find it. One that cannot hold that id (Nue) has the journal instead: each creation is recorded
+    the moment it is answered, and a later run updates and links the customer it remembers rather
+    than creating a second one.
+    """
     by_sender_id: dict[str, Customer] = {}
     for item in work:
         customer = item.action.create_customer
@@ -251,7 +259,14 @@ def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSys
             by_sender_id.setdefault(str(customer.links.id_in(sender.system)), customer)
     if not by_sender_id:
         return
-    created = {r.key: r for r in receiver.upsert_customers(list(by_sender_id.values()))}
+    ledger = None if CUSTOMER_LINK_WRITABLE[receiver.system] else journal
+    remembered = ledger.created_customers(receiver.system, by_sender_id) if ledger else {}
+    wanted = [_with_link(customer, receiver.system, remembered.get(sender_id))
+              for sender_id, customer in by_sender_id.items()]
+    created = {r.key: r for r in receiver.upsert_customers(wanted)}
+    if ledger:
+        ledger.remember_created_customers(receiver.system, {key: str(r.record_id) for key, r in created.items()
+                                                            if r.outcome is Outcome.CREATED and r.record_id})
     for item in work:
         result = created.get(str(item.sender.customer.links.id_in(sender.system)))
         if result is not None and result.ok:
@@ -285,18 +300,19 @@ def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSys
             item.customer_id = result.record_id
 
 
+def _with_link(customer: Customer, system: System, record_id: str | None) -> Customer:
+    """The customer with its id in `system` (one an earlier run created there), when known."""
+    if record_id is None:
+        return customer
+    return customer.model_copy(update={"links": customer.links.model_copy(update={f"{system.value}_id": record_id})})
+
+
 def _unlinked_customer(item: _Work, created: WriteResult, sender: System, why: str) -> str:
-    """A customer created on the receiver but not linked back on the sender, and, where the receiver's
-    customer cannot hold the sender's id (a Nue customer's link is Nue's own Salesforce sync's), the link
-    to write by hand before the next run, which would otherwise not know the customer and create it again."""
+    """A customer created on the receiver but not linked back on the sender; the next run links it (found
+    by the sender's id, or, where the receiver cannot hold that id, from the journal)."""
     sender_id, receiver = item.sender.customer.links.id_in(sender), sender.other
-    message = (f"customer {sender_id} was created in {receiver.label} ({created.record_id}) but its link was not "
-               f"written back in {sender.label}: {why}")
-    if CUSTOMER_LINK_WRITABLE[receiver]:
-        return message
-    return (f"{message}; before the next run, set the {receiver.label} customer id of {sender.label} customer "
-            f"{sender_id} to {created.record_id} ({receiver.label} cannot hold the {sender.label} id, so the next run "
-            "would not find it and would create the customer again)")
+    return (f"customer {sender_id} was created in {receiver.label} ({created.record_id}) but its link was not "
+            f"written back in {sender.label}: {why}; the next run links it")
 
 
 def _create_contacts(work: list[_Work], sender: OrderSystem, receiver: OrderSystem) -> None:

@@ -101,6 +101,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     UNIQUE (target, source, dedup_key)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(target, state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS created_customers (
+    target TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    sender_id TEXT NOT NULL,
+    receiver_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (target, receiver, sender_id)
+);
 """
 # Version 1 kept one set of hashes and watermarks for every target: they cannot be attributed,
 # so they are dropped (the next run reads in full, which is always safe); runs are kept.
@@ -113,7 +121,8 @@ DROP TABLE IF EXISTS synced;
 DROP TABLE IF EXISTS watermarks;
 """
 PUSH_COMMANDS = "('push', 'listen push')"  # runs that write Salesforce drafts into Nue
-_OWN_TABLES = frozenset({"meta", "runs", "actions", "synced", "watermarks", "deliveries", "sqlite_sequence"})
+_OWN_TABLES = frozenset({"meta", "runs", "actions", "synced", "watermarks", "deliveries", "created_customers",
+                         "sqlite_sequence"})
 
 
 class RunStatus(StrEnum):
@@ -347,6 +356,32 @@ class Journal:
                 "SELECT DISTINCT a.nue_id FROM actions a JOIN runs r ON r.id = a.run_id WHERE r.target = ? "
                 f"AND r.command IN {PUSH_COMMANDS} AND a.outcome = 'created' AND a.nue_id IN "
                 f"({','.join('?' * len(chunk))})", (self.target, *chunk)).fetchall())
+        return found
+
+    # --- customers created where the sender's id cannot be kept (per target) ---------------------
+
+    def remember_created_customers(self, receiver: System, created: Mapping[str, str]) -> None:
+        """Sender customer id → the customer a run just created for it on `receiver`, committed at once.
+
+        A Nue customer cannot hold its Account's id (its `externalId` is Nue's own sync's), so between
+        its creation and the Account's Nue id being written back, only this row knows the pair: a run
+        killed in that window finds it here and links the customer instead of creating it again.
+        """
+        rows = [(self.target, receiver.value, sender_id, receiver_id, _now())
+                for sender_id, receiver_id in created.items()]
+        if rows:
+            with self.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO created_customers VALUES (?, ?, ?, ?, ?)", rows)
+
+    def created_customers(self, receiver: System, sender_ids: Iterable[str]) -> dict[str, str]:
+        """Of these sender customer ids, those a run of this target created a customer for on `receiver`."""
+        ids = [i for i in dict.fromkeys(sender_ids) if i]
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update((str(row[0]), str(row[1])) for row in self._db.execute(
+                "SELECT sender_id, receiver_id FROM created_customers WHERE target = ? AND receiver = ? AND "
+                f"sender_id IN ({','.join('?' * len(chunk))})", (self.target, receiver.value, *chunk)).fetchall())
         return found
 
     # --- last-synced hashes and watermarks (per target) ---------------------------------------

@@ -94,6 +94,18 @@ def test_state_learnt_against_one_org_is_never_used_against_another(tmp_path: Pa
     assert journal_for(path, ORG_A).watermark("push.last_success") == MARK
 
 
+def test_customers_created_are_remembered_per_target_and_receiver_across_runs(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    a = journal_for(path, ORG_A)
+    a.remember_created_customers(System.NUE, {"001ACME": "cust-1", "001GLOBEX": "cust-2"})
+    a.remember_created_customers(System.NUE, {"001ACME": "cust-3"})  # the later creation wins
+    a.close()
+    assert journal_for(path, ORG_A).created_customers(System.NUE, ["001ACME", "001GLOBEX", "001NONE"]) == {
+        "001ACME": "cust-3", "001GLOBEX": "cust-2"}
+    assert journal_for(path, ORG_A).created_customers(System.SALESFORCE, ["001ACME"]) == {}
+    assert journal_for(path, ORG_B).created_customers(System.NUE, ["001ACME"]) == {}
+
+
 @pytest.mark.parametrize("make", [
     lambda p: p.mkdir(),
     lambda p: p.write_text("my shopping list\n"),

@@ -243,3 +243,28 @@ def test_a_contact_created_for_orders_that_then_fail_counts_as_written(empty: Wo
     assert pushed.code == ExitCode.PARTIAL_FAILURE, pushed.stdout
     assert outcomes(pushed)[draft]["result"] == "failed"
     assert [c["salesforceId"] for c in nue.contacts()] == [contact]
+
+
+def test_a_push_that_dies_before_linking_a_new_nue_customer_back_creates_no_second_one(empty: World) -> None:
+    """A Nue customer cannot hold its Account's id (its `externalId` is Nue's own sync's), so only the journal
+    knows the pair until the Account's Nue id is written: Salesforce dies at that very write, and the rerun
+    updates and links the customer the journal remembers."""
+    drafts = seed_drafts(empty)
+    salesforce, nue = empty.sandbox.salesforce, empty.sandbox.nue
+    salesforce.faults.abort_after_writes(0)
+
+    interrupted = empty.run("--json", "push", "--yes", "--create-customers")
+
+    assert interrupted.code not in (ExitCode.OK, ExitCode.INTERNAL_ERROR), interrupted.stdout
+    (created,) = [c for c in nue.customers() if c["name"] == "Initrode"]
+    assert salesforce.get("Account", drafts.new_account)["Nue_Customer_Id__c"] is None
+    assert "the next run links it" in outcomes(interrupted)[drafts.orders[0]]["message"]
+    salesforce.faults.clear()
+
+    resumed = empty.run("--json", "push", "--yes", "--create-customers")
+
+    assert resumed.code == ExitCode.OK, resumed.stdout
+    assert [c["id"] for c in nue.customers() if c["name"] == "Initrode"] == [created["id"]]
+    assert salesforce.get("Account", drafts.new_account)["Nue_Customer_Id__c"] == created["id"]
+    assert next(o for o in nue.orders() if o["salesforceId"] == drafts.orders[0])["customerId"] == created["id"]
+    assert empty.run("--json", "diff").json()["in_sync"] is True
