@@ -160,12 +160,14 @@ class OrderSystem(Protocol):
         since: datetime | None = None,
         include_activated: bool = False,
         numbers: Sequence[str] | None = None,
+        progress: Progress | None = None,
     ) -> FetchResult:
         """Draft orders (plus activated ones when asked) with their lines, in as few calls as possible.
 
         `since` returns every order whose header *or any line* changed from `read_from(since)` on:
         an edit to one line alone must be seen by an incremental run. `numbers` selects by this
-        system's own order numbers (`O-00000123` in Nue).
+        system's own order numbers (`O-00000123` in Nue). `progress` hears the rows read of the total
+        the API announces, page by page.
         """
         ...
 

@@ -31,16 +31,17 @@ def run(world: World, *args: str, at: datetime = LATER) -> CliResult:
 
 
 def integration_user(world: World) -> str:
-    (user,) = world.sandbox.salesforce.records("User")
-    return str(user["Id"])
+    return next(str(u["Id"]) for u in world.sandbox.salesforce.records("User") if u["IsActive"])
 
 
 def pulled_cart(world: World, customer: str, name: str, *, owned: bool = True) -> tuple[str, str]:
-    """A self-service cart pulled into Salesforce earlier (linked both ways): (Nue id, Salesforce Order id)."""
+    """A self-service cart pulled into Salesforce earlier (linked both ways): (Nue id, Salesforce Order id).
+    Its Account is owned by the integration user that created it, or, not `owned`, by a rep who left."""
     pair = PairBuilder(world.sandbox.salesforce, world.sandbox.nue)
     nue_customer, account = pair.linked_customer(customer, f"billing@{customer.lower()}.example")
-    if owned:
-        world.sandbox.salesforce.update("Account", account, {"OwnerId": integration_user(world)})
+    if not owned:
+        left = world.sandbox.salesforce.insert_user("Former", "Rep", active=False)
+        world.sandbox.salesforce.update("Account", account, {"OwnerId": left})
     cart = pair.nue_order(nue_customer, name, [{"sku": "NUE-SEAT", "quantity": 4, "subscriptionTerm": 12}])
     return cart["id"], pair.mirror(cart, account)
 
@@ -114,7 +115,7 @@ def test_a_dry_run_shows_the_tasks_and_exits_3_writing_nothing(empty: World) -> 
     assert empty.writes() == 0 and tasks(empty) == []
 
 
-def test_an_account_without_an_owner_and_no_fallback_blocks_its_cart_with_5(empty: World) -> None:
+def test_an_account_whose_owner_left_and_no_fallback_blocks_its_cart_with_5(empty: World) -> None:
     configure(empty)
     pulled_cart(empty, "Acme", "Acme cart", owned=False)
 

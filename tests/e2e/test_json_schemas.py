@@ -163,13 +163,17 @@ def test_followup(demo: World, monkeypatch: pytest.MonkeyPatch) -> None:
         return invoke(["--config", str(demo.config), "--json", "followup", *args], env=demo.sandbox.environ(),
                       clock=lambda: later)
 
-    blocked = assert_valid(followup("--dry-run"), "followup")  # the demo's Accounts have no owner
+    salesforce = demo.sandbox.salesforce
+    (user,) = salesforce.records("User")
+    left = salesforce.insert_user("Former", "Rep", active=False)
+    for account in salesforce.records("Account"):
+        salesforce.update("Account", account["Id"], {"OwnerId": left})
+    blocked = assert_valid(followup("--dry-run"), "followup")  # the Accounts' owner left, and no fallback
     assert blocked["exit_code"] == ExitCode.CONFLICTS and blocked["plan"]["counts"]["block"] >= 1
     monkeypatch.setattr(AppContext, "is_interactive", lambda self: True)
     monkeypatch.setattr(typer, "confirm", lambda *args, **kwargs: False)
-    (user,) = demo.sandbox.salesforce.records("User")
-    for account in demo.sandbox.salesforce.records("Account"):
-        demo.sandbox.salesforce.update("Account", account["Id"], {"OwnerId": user["Id"]})
+    for account in salesforce.records("Account"):
+        salesforce.update("Account", account["Id"], {"OwnerId": user["Id"]})
     assert assert_valid(followup(), "followup")["declined"] is True
     created = assert_valid(followup("--yes"), "followup")
     assert created["result"]["counts"]["created"] >= 1 and all(c["task"] for c in created["plan"]["carts"])

@@ -25,6 +25,11 @@ def _text(name: str, label: str, length: int = 255, **kw: Any) -> Field:
     return Field(name, label, kw.pop("type", "string"), length=length, **kw)
 
 
+def _owner(label: str, to: tuple[str, ...]) -> Field:
+    """`OwnerId`, as every org has it: never null, and the running user when a create leaves it out."""
+    return _ref("OwnerId", label, to, "Owner", nillable=False, required=True, default_to_user=True)
+
+
 def _long_text(name: str, label: str, length: int = 32000) -> Field:
     return Field(name, label, "textarea", length=length, filterable=False, sortable=False)
 
@@ -111,7 +116,7 @@ def _account() -> SObjectType:
         _long_text("Description", "Account Description"),
         _external_id("Nue_Customer_Id__c", "Nue Customer Id"),
         _currency_iso("Account Currency"),
-        _ref("OwnerId", "Owner ID", "User", "Owner"),
+        _owner("Owner ID", ("User",)),
     ])
 
 
@@ -249,7 +254,7 @@ def _task() -> SObjectType:
         _ref("WhatId", "Related To ID", ("Account", "Order", "Product2"), "What", on_delete="cascade"),
         _ref("WhoId", "Name ID", ("Contact",), "Who", on_delete="cascade"),
         _currency_iso("Activity Currency"),
-        _ref("OwnerId", "Assigned To ID", ("Group", "User"), "Owner"),
+        _owner("Assigned To ID", ("Group", "User")),
         _text("Nue_Cart_Id__c", "Nue Cart Id", external_id=True),
     ])
 

@@ -194,6 +194,21 @@ class SalesforceSandbox:
         otype = self._type(obj)
         self._write(lambda: writes.delete(self.store, otype, record_id))
 
+    def insert_user(self, first_name: str, last_name: str, *, active: bool = True) -> str:
+        """Another user of the org (a rep, or one who left: `active=False`), as an admin would create it in
+        Setup: the API refuses users to the integration user, so this writes the store directly."""
+        now = self.store.clock()
+        user_id = self.store.new_id("User")
+        alias = (first_name[:1] + last_name)[:8].lower()
+        username = f"{alias}.{user_id[-6:].lower()}@sandbox.example"
+        with self.store.lock:
+            self.store.put("User", {
+                **identity.INTEGRATION_USER, "Id": user_id, "Username": username, "Email": username,
+                "FirstName": first_name, "LastName": last_name, "Alias": alias, "CommunityNickname": username,
+                "IsActive": active, "IsDeleted": False, "CreatedDate": now, "LastModifiedDate": now,
+                "SystemModstamp": now})
+        return user_id
+
     def soql(self, query: str, include_deleted: bool = False) -> dict[str, Any]:
         """The first page of a SOQL query, as `/query` would answer it (not counted)."""
         with self.store.lock:
@@ -232,6 +247,7 @@ class SalesforceSandbox:
                                         "InstanceName": "LOCAL", "DefaultLocaleSidKey": "en_US",
                                         "TimeZoneSidKey": "GMT", **system})
         self.store.put("User", {**identity.integration_user(self._credentials), **system})
+        self.store.running_user = self._credentials.user_id
         self.store.put("Pricebook2", {"Id": self.store.new_id("Pricebook2"), "Name": "Standard Price Book",
                                       "IsActive": True, "IsStandard": True, **system})
         first_draft = next(label for label, code in order_statuses.items() if code == "Draft")

@@ -40,6 +40,7 @@ class Field:
     nillable: bool = True
     required: bool = False  # REQUIRED_FIELD_MISSING even where describe says nillable (Order.AccountId)
     default: Any = None
+    default_to_user: bool = False  # set on create to the running user when not given (OwnerId)
     external_id: bool = False
     unique: bool = False
     case_sensitive: bool = False
@@ -61,7 +62,7 @@ class Field:
 
     @property
     def defaulted_on_create(self) -> bool:
-        return self.default is not None or self.auto_number or self.type == "boolean"
+        return self.default is not None or self.default_to_user or self.auto_number or self.type == "boolean"
 
     @property
     def polymorphic(self) -> bool:
@@ -94,6 +95,7 @@ class SObjectType:
     defaults: dict[str, Any] = field(default_factory=dict, repr=False)
     required_fields: list[Field] = field(default_factory=list, repr=False)
     auto_number_fields: list[str] = field(default_factory=list, repr=False)
+    user_defaulted_fields: list[str] = field(default_factory=list, repr=False)
     formula_fields: frozenset[str] = field(default_factory=frozenset, repr=False)
 
     def __post_init__(self) -> None:
@@ -101,6 +103,7 @@ class SObjectType:
         self.defaults = {f.name: f.default for f in self.fields.values() if f.default is not None}
         self.required_fields = [f for f in self.fields.values() if f.required]
         self.auto_number_fields = [f.name for f in self.fields.values() if f.auto_number]
+        self.user_defaulted_fields = [f.name for f in self.fields.values() if f.default_to_user]
         self.formula_fields = frozenset(f.name for f in self.fields.values() if f.formula is not None)
         self._by_relationship = {
             f.relationship_name.lower(): f for f in self.fields.values() if f.relationship_name

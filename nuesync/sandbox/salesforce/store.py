@@ -60,6 +60,8 @@ class Store:
         self._undo: list[tuple[str, str, Row | None]] | None = None
         # Set for one request by the `lock_rows` fault: every record write fails UNABLE_TO_LOCK_ROW.
         self.row_lock_fault = False
+        # Who the API's caller is: a create that leaves out `OwnerId` is owned by this user, as in an org.
+        self.running_user: str | None = None
 
     # --- reads -------------------------------------------------------------------------------
 

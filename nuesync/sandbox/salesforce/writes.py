@@ -36,7 +36,7 @@ def insert(store: Store, otype: SObjectType, body: Mapping[str, Any]) -> str:
     if any(k.lower() == "id" for k in body):
         raise record_error("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"])
     supplied = read_body(store, otype, body, creating=True)
-    row = otype.defaults | supplied
+    row = otype.defaults | dict.fromkeys(otype.user_defaulted_fields, store.running_user) | supplied
     _check_required(row, otype.required_fields)
     _check_references(store, otype, supplied)
     ctx = WriteContext(store, otype.name, row, changed=set(supplied))

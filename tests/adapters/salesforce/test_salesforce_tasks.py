@@ -28,7 +28,7 @@ def adapter(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> Salesfor
 
 
 def user(org: Org) -> str:
-    (integration,) = org.sandbox.records("User")
+    (integration,) = [u for u in org.sandbox.records("User") if u["LastName"] == "User"]
     return str(integration["Id"])
 
 
@@ -46,14 +46,15 @@ def task(cart: str, order_id: str, owner: str, **changes: object) -> FollowUpTas
 def test_account_owners_say_who_owns_each_account_and_whether_that_user_is_active(
     org: Org, adapter: SalesforceAdapter, acme: Customer
 ) -> None:
-    owned = str(acme.links.salesforce_id)
-    org.sandbox.update("Account", owned, {"OwnerId": user(org)})
-    unowned = str(linked_account(org, "CUS-INITECH", "Initech").links.salesforce_id)
+    owned = str(acme.links.salesforce_id)  # created by the integration user, who owns it as in any org
+    left = org.sandbox.insert_user("Peter", "Gibbons", active=False)
+    orphaned = str(linked_account(org, "CUS-INITECH", "Initech").links.salesforce_id)
+    org.sandbox.update("Account", orphaned, {"OwnerId": left})
     org.sandbox.reset_counters()
 
-    owners = adapter.account_owners([owned, unowned, "001000000000404AAA", "not-an-id"])
+    owners = adapter.account_owners([owned, orphaned, "001000000000404AAA", "not-an-id"])
 
-    assert owners == {owned: AccountOwner(user(org), True), unowned: AccountOwner(None, False)}
+    assert owners == {owned: AccountOwner(user(org), True), orphaned: AccountOwner(left, False)}
     assert org.sandbox.counters == {"GET query": 1}
 
 

@@ -42,7 +42,7 @@ def test_userinfo_takes_the_token_as_oauth_token_parameter_or_refuses_with_403(
 
 
 def test_the_integration_user_is_a_read_only_user_record(raw: Callable[..., Any], sandbox: SalesforceSandbox) -> None:
-    user = next(u for u in sandbox.records("User"))
+    user = next(u for u in sandbox.records("User") if u["Username"] == sandbox.username)
 
     record = raw("GET", f"sobjects/User/{user['Id']}").json()
     refused = raw("PATCH", f"sobjects/User/{user['Id']}", json={"LastName": "Changed"})

@@ -259,3 +259,22 @@ def test_task_on_an_order(client, sandbox):
 
     assert task.startswith("00T")
     assert (result["Status"], result["What"]["Type"]) == ("Not Started", "Order")
+
+
+@pytest.mark.parametrize("sobject", ["Account", "Task"])
+def test_owner_is_the_running_user_unless_given_and_never_null(client, sandbox, sobject):
+    (user,) = [u for u in sandbox.records("User") if u["LastName"] == "User"]  # the integration user
+    rep = sandbox.insert_user("Samir", "Nagheenanajar")
+    body = {"Name": "Owned Co"} if sobject == "Account" else {"Subject": "Call back"}
+    endpoint = getattr(client, sobject)
+
+    defaulted = endpoint.create(body)["id"]
+    given = endpoint.create(body | {"OwnerId": rep})["id"]
+
+    assert sandbox.get(sobject, defaulted)["OwnerId"] == user["Id"]
+    assert sandbox.get(sobject, given)["OwnerId"] == rep
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        endpoint.update(given, {"OwnerId": None})
+    assert _error(refused)["errorCode"] == "REQUIRED_FIELD_MISSING"
+    owner = next(f for f in endpoint.describe()["fields"] if f["name"] == "OwnerId")
+    assert (owner["nillable"], owner["defaultedOnCreate"], owner["createable"]) == (False, True, True)
