@@ -106,8 +106,12 @@ def test_a_cart_read_again_before_writing_keeps_its_task_only_while_still_abando
     (None, FALLBACK, (FALLBACK, OwnerSource.FALLBACK)),
     (AccountOwner(INACTIVE, False), None, None),
     (None, None, None),
+    (AccountOwner(OWNER, True, integration=True), FALLBACK, (FALLBACK, OwnerSource.FALLBACK)),
+    (AccountOwner(OWNER, True, integration=True), None, None),
 ])
 def test_the_task_goes_to_the_active_account_owner_else_the_fallback(owner, fallback, expected) -> None:
+    """An Account owned by the integration user nuesync logs in as (one a pull created) has no owner a rep
+    would see: its task goes to the fallback, as for an inactive owner."""
     assert choose_owner(owner, fallback) == expected
 
 

@@ -14,6 +14,7 @@ ids go as their 15-character form, which SOQL accepts: 500 Orders read back per 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +81,8 @@ __all__ = [
     "partial_results",
 ]
 
+log = logging.getLogger(__name__)
+
 SF = System.SALESFORCE
 ORDER_KEY_PREFIX, ACCOUNT_KEY_PREFIX, CONTACT_KEY_PREFIX = "801", "001", "003"  # fixed in every org
 CONTACTS_RELATIONSHIP = "Contacts"  # Account → Contact, a standard relationship
@@ -88,6 +91,7 @@ SOQL_IN_LIMIT = 500  # values per `IN (…)` list …
 QUERY_BYTES = 14_000  # … and URL-encoded bytes per statement (see the module docstring)
 SHORT_STATEMENT_BYTES = 1_000  # what a statement without its list takes, unless the caller says
 DUPLICATE_VALUE = "DUPLICATE_VALUE"  # Salesforce's code for a value a unique field already holds
+USERINFO_PATH = "/services/oauth2/userinfo"  # OpenID Connect: who the session belongs to (`user_id`)
 HEADERS_STEP, LINES_STEP = "writing order headers to Salesforce", "writing order lines to Salesforce"  # progress
 
 
@@ -848,11 +852,26 @@ class SalesforceAdapter:
     # --- follow-up tasks (`nuesync followup`) ---
 
     def account_owners(self, account_ids: Sequence[str]) -> dict[str, AccountOwner]:
-        """Each existing Account's owner and whether that user is active, by the ids as given: one query
-        per batch of ids (the owner's `IsActive` comes through the `Owner` relationship)."""
+        """Each existing Account's owner, whether that user is active and whether it is the integration user
+        nuesync logs in as, by the ids as given: one query per batch of ids (the owner's `IsActive` comes
+        through the `Owner` relationship), and one OpenID Connect `userinfo` read for who logs in."""
         found = self._existing("Account", ACCOUNT_KEY_PREFIX, account_ids, "Id, OwnerId, Owner.IsActive")
-        return {given: AccountOwner(record.get("OwnerId"), bool((record.get("Owner") or {}).get("IsActive")))
+        me = self._running_user() if found else None
+        return {given: AccountOwner(record.get("OwnerId"), bool((record.get("Owner") or {}).get("IsActive")),
+                                    integration=me is not None and record.get("OwnerId") == me)
                 for given, record in found.items()}
+
+    def _running_user(self) -> str | None:
+        """The id of the user this session belongs to, from the documented `userinfo` endpoint. A session
+        the endpoint will not answer for (a token without an identity scope) is no reason to stop: the
+        owners are then taken as they are, and the log says so."""
+        try:
+            info = self.connection.request("GET", USERINFO_PATH)
+        except SalesforceRequestError as exc:
+            log.warning("could not tell which user nuesync logs in as (%s): Accounts it owns count as owned", exc)
+            return None
+        user = info.get("user_id") if isinstance(info, Mapping) else None
+        return user if isinstance(user, str) else None
 
     def cart_tasks(self, cart_ids: Sequence[str]) -> dict[str, str]:
         """Cart id → the Task already keyed by it (`[followup] cart_field`), one `queryAll` per batch: a task

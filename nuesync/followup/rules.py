@@ -167,11 +167,19 @@ def no_longer_abandoned(fresh: OrderComparison | None, cutoff: datetime) -> str 
 
 
 def choose_owner(owner: AccountOwner | None, fallback: str | None) -> tuple[str, OwnerSource] | None:
-    """The Account's owner while that user is active (Salesforce refuses a task for an inactive one), else
-    `[followup] owner_fallback`; None when there is neither."""
-    if owner is not None and owner.user_id and owner.active:
+    """The Account's owner while that user is active (Salesforce refuses a task for an inactive one) and is
+    a person rather than nuesync's own integration user, else `[followup] owner_fallback`; None when there
+    is neither."""
+    if owner is not None and owner.user_id and owner.active and not owner.integration:
         return owner.user_id, OwnerSource.ACCOUNT
     return (fallback, OwnerSource.FALLBACK) if fallback else None
+
+
+def _no_owner(owner: AccountOwner | None) -> str:
+    """Why an Account's owner cannot be given its cart's task, in words."""
+    if owner is not None and owner.active and owner.integration:
+        return "no owner but the integration user nuesync logs in as (no rep would see the task)"
+    return "no active owner"
 
 
 def _name(cart: OrderComparison) -> str:
@@ -259,8 +267,8 @@ def decide(carts: Iterable[OrderComparison], owners: Mapping[str, AccountOwner],
                                           reason=f"has its follow-up task already (Task {existing})"))
         elif owner is None:
             decisions.append(CartDecision(
-                cart, FollowupAction.BLOCK, reason=f"Account {account or '(none)'} has no active owner and "
-                "followup.owner_fallback is not set",
+                cart, FollowupAction.BLOCK, reason=f"Account {account or '(none)'} has "
+                f"{_no_owner(owners.get(account))} and followup.owner_fallback is not set",
                 fix=f"give Account {account} an active owner in Salesforce, or set followup.owner_fallback to a "
                     "User Id (005…)"))
         else:

@@ -10,10 +10,12 @@ from datetime import date
 @dataclass(frozen=True)
 class AccountOwner:
     """Who owns an Account, and whether that user can still be given a task (Salesforce refuses a task
-    for an inactive user with INACTIVE_OWNER_OR_USER)."""
+    for an inactive user with INACTIVE_OWNER_OR_USER). `integration` says the owner is the user nuesync
+    itself logs in as: an Account a pull created is owned by it, and no rep would see its task."""
 
     user_id: str | None
     active: bool
+    integration: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,11 @@ class PairBuilder:
 
     # --- customers -------------------------------------------------------------------------
 
-    def linked_customer(self, name: str, email: str) -> tuple[str, str]:
-        """A customer present and linked in both systems: (Nue id, Account id)."""
-        account = self.sf.insert("Account", {"Name": name, "CurrencyIsoCode": "USD"})
+    def linked_customer(self, name: str, email: str, owner: str | None = None) -> tuple[str, str]:
+        """A customer present and linked in both systems: (Nue id, Account id). Its Account is owned by
+        `owner` (a User id), else by the user the sandbox's API runs as, as in an org."""
+        account = self.sf.insert("Account", {"Name": name, "CurrencyIsoCode": "USD",
+                                             **({"OwnerId": owner} if owner else {})})
         nue_id = self.nue.insert_customer({"name": name, "recordType": "Business", "email": email,
                                            "salesforceId": account})
         self.sf.update("Account", account, {"Nue_Customer_Id__c": nue_id})

@@ -5,7 +5,9 @@ since (a header field, or a line); self-service carts wait in Nue to be pulled a
 wait in Salesforce to be pushed; a few were activated on one side only (a customer checked out
 in the portal, a rep activated in Salesforce). Every customer is an Account ⇄ Nue customer pair
 with a bill-to contact, linked both ways, and every product is in both catalogues, so each
-order is one nuesync can write: `pull` and `push` of the one-sided orders succeed.
+order is one nuesync can write: `pull` and `push` of the one-sided orders succeed. The Accounts
+are owned by the org's reps (`REPS`), in turn; one of them has left the company (inactive), as
+in any org of some age, so `nuesync followup` meets both kinds of owner.
 
 The mix is data (`ORG_MIX`), and `mix_counts(n)` says exactly how many orders of each class
 N gives, so tests, benchmarks and documentation cite the same figures. Seeding is
@@ -50,6 +52,11 @@ ORG_MIX: tuple[MixClass, ...] = (
              "a rep's order activated in Salesforce, not yet in Nue"),
 )
 ORDERS_PER_CUSTOMER = 4
+# The org's reps, who own its Accounts in turn: (first name, last name, still with the company).
+REPS: tuple[tuple[str, str, bool], ...] = (
+    ("Joanna", "Smith", True), ("Samir", "Nagheenanajar", True), ("Michael", "Bolton", True),
+    ("Milton", "Waddams", False),
+)
 MAX_LINES = 10
 _SEED = 20261101
 _FIRST_DAY = dt.date(2026, 1, 1)
@@ -104,7 +111,9 @@ def seed_org_mix(salesforce: SalesforceSandbox, nue: NueSandbox, n: int) -> list
     """Seed both emulators with the mix for N orders; returns every order with its class and ids."""
     rng = random.Random(_SEED)
     builder = PairBuilder(salesforce, nue)
-    customers = [_linked_customer(builder, rng, index) for index in range(math.ceil(n / ORDERS_PER_CUSTOMER))]
+    reps = [salesforce.insert_user(first, last, active=active) for first, last, active in REPS]
+    customers = [_linked_customer(builder, rng, index, reps[index % len(reps)])
+                 for index in range(math.ceil(n / ORDERS_PER_CUSTOMER))]
     classes = [name for name, count in mix_counts(n).items() for _ in range(count)]
     rng.shuffle(classes)
     seeder = _MixSeeder(builder, rng)
@@ -123,10 +132,10 @@ def _origin(mix_class: str, rng: random.Random) -> str:
     return rng.choice(("Nue", "Salesforce"))
 
 
-def _linked_customer(builder: PairBuilder, rng: random.Random, index: int) -> _Customer:
+def _linked_customer(builder: PairBuilder, rng: random.Random, index: int, owner: str) -> _Customer:
     name = f"{rng.choice(COMPANY_WORDS[0])} {rng.choice(COMPANY_WORDS[1])} {index + 1:05d}"
     domain = name.lower().replace(" ", "-")
-    nue_id, account = builder.linked_customer(name, f"billing@{domain}.example")
+    nue_id, account = builder.linked_customer(name, f"billing@{domain}.example", owner)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     nue_contact, sf_contact = builder.linked_contact(nue_id, account, first, last, f"{first.lower()}@{domain}.example")
     return _Customer(nue_id, account, nue_contact, sf_contact)

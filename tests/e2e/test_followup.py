@@ -30,18 +30,29 @@ def run(world: World, *args: str, at: datetime = LATER) -> CliResult:
     return invoke(["--config", str(world.config), *args], env=world.sandbox.environ(), clock=lambda: at)
 
 
+def user(world: World, last_name: str) -> str | None:
+    return next((str(u["Id"]) for u in world.sandbox.salesforce.records("User") if u["LastName"] == last_name), None)
+
+
 def integration_user(world: World) -> str:
-    return next(str(u["Id"]) for u in world.sandbox.salesforce.records("User") if u["IsActive"])
+    return str(user(world, "User"))
 
 
-def pulled_cart(world: World, customer: str, name: str, *, owned: bool = True) -> tuple[str, str]:
+def rep(world: World) -> str:
+    """An active rep of the org, created once."""
+    return user(world, "Smith") or world.sandbox.salesforce.insert_user("Joanna", "Smith")
+
+
+def pulled_cart(world: World, customer: str, name: str, *, owner: str = "rep") -> tuple[str, str]:
     """A self-service cart pulled into Salesforce earlier (linked both ways): (Nue id, Salesforce Order id).
-    Its Account is owned by the integration user that created it, or, not `owned`, by a rep who left."""
-    pair = PairBuilder(world.sandbox.salesforce, world.sandbox.nue)
+    Its Account is owned by a rep (`rep`), by the integration user that created it (`integration`), or by a
+    rep who left (`left`)."""
+    salesforce = world.sandbox.salesforce
+    pair = PairBuilder(salesforce, world.sandbox.nue)
     nue_customer, account = pair.linked_customer(customer, f"billing@{customer.lower()}.example")
-    if not owned:
-        left = world.sandbox.salesforce.insert_user("Former", "Rep", active=False)
-        world.sandbox.salesforce.update("Account", account, {"OwnerId": left})
+    owners = {"rep": lambda: rep(world), "left": lambda: salesforce.insert_user("Former", "Rep", active=False)}
+    if owner in owners:
+        salesforce.update("Account", account, {"OwnerId": owners[owner]()})
     cart = pair.nue_order(nue_customer, name, [{"sku": "NUE-SEAT", "quantity": 4, "subscriptionTerm": 12}])
     return cart["id"], pair.mirror(cart, account)
 
@@ -53,7 +64,8 @@ def tasks(world: World) -> list[dict[str, Any]]:
 def test_each_abandoned_cart_gets_one_task_for_its_owner_in_one_collections_call(empty: World) -> None:
     configure(empty, owner_fallback=integration_user(empty), due_in_days=3, priority="High")
     owned = pulled_cart(empty, "Acme", "Acme cart")
-    unowned = pulled_cart(empty, "Initech", "Initech cart", owned=False)
+    unowned = pulled_cart(empty, "Initech", "Initech cart", owner="left")
+    created = pulled_cart(empty, "Initrode", "Initrode cart", owner="integration")
     empty.sandbox.salesforce.reset_counters()
 
     result = run(empty, "--json", "followup", "--yes")
@@ -61,15 +73,15 @@ def test_each_abandoned_cart_gets_one_task_for_its_owner_in_one_collections_call
     assert result.code == ExitCode.OK, result.stderr
     assert empty.sandbox.salesforce.counters[CREATE] == 1
     by_cart = {t["Nue_Cart_Id__c"]: t for t in tasks(empty)}
-    assert set(by_cart) == {owned[0], unowned[0]}
+    assert set(by_cart) == {owned[0], unowned[0], created[0]}
     task = by_cart[owned[0]]
     assert (task["WhatId"], task["OwnerId"], task["Priority"], task["Status"]) == (
-        owned[1], integration_user(empty), "High", "Not Started")
+        owned[1], rep(empty), "High", "Not Started")
     assert task["ActivityDate"] == (LATER + timedelta(days=3)).date()
     assert task["Subject"] == "Follow up abandoned cart Acme cart (50 USD)"
     assert "Total: 50 USD" in task["Description"] and "- NUE-SEAT × 4 at 12.5" in task["Description"]
     sources = {c["key"]: c["owner_source"] for c in result.json()["plan"]["carts"]}
-    assert sources == {owned[0]: "account", unowned[0]: "fallback"}
+    assert sources == {owned[0]: "account", unowned[0]: "fallback", created[0]: "fallback"}
 
 
 def test_a_cart_never_gets_a_second_task_even_with_the_journal_lost(empty: World) -> None:
@@ -115,14 +127,19 @@ def test_a_dry_run_shows_the_tasks_and_exits_3_writing_nothing(empty: World) -> 
     assert empty.writes() == 0 and tasks(empty) == []
 
 
-def test_an_account_whose_owner_left_and_no_fallback_blocks_its_cart_with_5(empty: World) -> None:
+@pytest.mark.parametrize(("owner", "why"), [
+    ("left", "has no active owner"),
+    ("integration", "has no owner but the integration user nuesync logs in as"),
+])
+def test_an_account_no_rep_owns_and_no_fallback_blocks_its_cart_with_5(empty: World, owner: str, why: str) -> None:
     configure(empty)
-    pulled_cart(empty, "Acme", "Acme cart", owned=False)
+    pulled_cart(empty, "Acme", "Acme cart", owner=owner)
 
-    result = run(empty, "followup", "--yes")
+    result = run(empty, "--json", "followup", "--yes")
 
     assert result.code == ExitCode.CONFLICTS
-    assert "followup.owner_fallback" in result.stdout
+    (cart,) = result.json()["plan"]["carts"]
+    assert why in cart["reason"] and "followup.owner_fallback" in cart["fix"]
     assert tasks(empty) == []
 
 

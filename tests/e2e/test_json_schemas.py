@@ -164,8 +164,7 @@ def test_followup(demo: World, monkeypatch: pytest.MonkeyPatch) -> None:
                       clock=lambda: later)
 
     salesforce = demo.sandbox.salesforce
-    (user,) = salesforce.records("User")
-    left = salesforce.insert_user("Former", "Rep", active=False)
+    rep, left = salesforce.insert_user("Joanna", "Smith"), salesforce.insert_user("Former", "Rep", active=False)
     for account in salesforce.records("Account"):
         salesforce.update("Account", account["Id"], {"OwnerId": left})
     blocked = assert_valid(followup("--dry-run"), "followup")  # the Accounts' owner left, and no fallback
@@ -173,7 +172,7 @@ def test_followup(demo: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AppContext, "is_interactive", lambda self: True)
     monkeypatch.setattr(typer, "confirm", lambda *args, **kwargs: False)
     for account in salesforce.records("Account"):
-        salesforce.update("Account", account["Id"], {"OwnerId": user["Id"]})
+        salesforce.update("Account", account["Id"], {"OwnerId": rep})
     assert assert_valid(followup(), "followup")["declined"] is True
     created = assert_valid(followup("--yes"), "followup")
     assert created["result"]["counts"]["created"] >= 1 and all(c["task"] for c in created["plan"]["carts"])

@@ -35,8 +35,7 @@ def sandbox() -> Iterator[RunningSandbox]:
     with running_sandbox("empty") as running:
         pair = PairBuilder(running.salesforce, running.nue)
         customer, account = pair.linked_customer("Acme", "billing@acme.example")
-        (user,) = running.salesforce.records("User")
-        running.salesforce.update("Account", account, {"OwnerId": user["Id"]})
+        running.salesforce.update("Account", account, {"OwnerId": running.salesforce.insert_user("Joanna", "Smith")})
         pair.mirror(pair.nue_order(customer, "Acme cart", [{"sku": "NUE-SEAT", "quantity": 2, "subscriptionTerm": 12}]),
                     account)
         yield running

@@ -11,7 +11,7 @@ import tomli_w
 
 from nuesync.errors import ExitCode
 from nuesync.sandbox.nue import NueSandbox
-from nuesync.sandbox.org_mix import MAX_LINES, ORG_MIX, diff_counts, mix_counts, seed_org_mix
+from nuesync.sandbox.org_mix import MAX_LINES, ORG_MIX, REPS, diff_counts, mix_counts, seed_org_mix
 from nuesync.sandbox.pair import running_sandbox, seed_pair
 from nuesync.sandbox.salesforce import SalesforceSandbox
 from tests.helpers import invoke
@@ -67,6 +67,16 @@ def test_the_same_n_gives_the_same_records():
     first, second = seeded(40), seeded(40)
 
     assert _content(*first) == _content(*second)
+
+
+def test_the_reps_own_the_accounts_in_turn_and_one_of_them_has_left(pair):
+    salesforce, _nue = pair
+    users = {u["Id"]: u for u in salesforce.records("User")}
+    owners = Counter((users[a["OwnerId"]]["LastName"], users[a["OwnerId"]]["IsActive"])
+                     for a in salesforce.records("Account"))
+
+    assert set(owners) == {(last, active) for _first, last, active in REPS}
+    assert max(owners.values()) - min(owners.values()) <= 1
 
 
 def test_customers_contacts_orders_and_lines_are_linked_both_ways(pair):

@@ -46,16 +46,31 @@ def task(cart: str, order_id: str, owner: str, **changes: object) -> FollowUpTas
 def test_account_owners_say_who_owns_each_account_and_whether_that_user_is_active(
     org: Org, adapter: SalesforceAdapter, acme: Customer
 ) -> None:
-    owned = str(acme.links.salesforce_id)  # created by the integration user, who owns it as in any org
-    left = org.sandbox.insert_user("Peter", "Gibbons", active=False)
-    orphaned = str(linked_account(org, "CUS-INITECH", "Initech").links.salesforce_id)
+    created = str(acme.links.salesforce_id)  # created by the integration user, who owns it as in any org
+    rep, left = org.sandbox.insert_user("Joanna", "Smith"), org.sandbox.insert_user("Peter", "Gibbons", active=False)
+    owned, orphaned = (str(linked_account(org, f"CUS-{n}", n).links.salesforce_id) for n in ("INITECH", "INITRODE"))
+    org.sandbox.update("Account", owned, {"OwnerId": rep})
     org.sandbox.update("Account", orphaned, {"OwnerId": left})
     org.sandbox.reset_counters()
 
-    owners = adapter.account_owners([owned, orphaned, "001000000000404AAA", "not-an-id"])
+    owners = adapter.account_owners([created, owned, orphaned, "001000000000404AAA", "not-an-id"])
 
-    assert owners == {owned: AccountOwner(user(org), True), orphaned: AccountOwner(left, False)}
-    assert org.sandbox.counters == {"GET query": 1}
+    assert owners == {created: AccountOwner(user(org), True, integration=True), owned: AccountOwner(rep, True),
+                      orphaned: AccountOwner(left, False)}
+    assert org.sandbox.counters == {"GET query": 1, "GET services/oauth2/userinfo": 1}
+
+
+def test_an_org_that_will_not_say_who_logs_in_leaves_the_owners_as_they_are(
+    org: Org, adapter: SalesforceAdapter, acme: Customer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A token without an identity scope gets no `userinfo` answer: no reason to stop a follow-up run."""
+    account = str(acme.links.salesforce_id)
+    org.sandbox.faults.fail_next(1, status=403, endpoint="GET services/oauth2/userinfo")
+
+    owners = adapter.account_owners([account])
+
+    assert owners == {account: AccountOwner(user(org), True, integration=False)}
+    assert "could not tell which user nuesync logs in as" in caplog.text
 
 
 def test_tasks_are_created_200_a_call_related_to_the_order_and_keyed_by_the_cart(
