@@ -283,21 +283,15 @@ def _create_customers(work: list[_Work], sender: OrderSystem, receiver: OrderSys
         for item in work:
             result = created.get(str(item.sender.customer.links.id_in(sender.system)))
             if result is not None and result.ok and result.record_id:
-                item.fail("RUN_STOPPED", _unlinked_customer(item, result, sender.system,
-                                                            f"the run stopped: {stop_for(exc).reason}"))
+                item.fail("RUN_STOPPED", _unlinked("customer", str(item.sender.customer.links.id_in(sender.system)),
+                                                   result, sender.system, f"the run stopped: {stop_for(exc).reason}"))
         raise
     for item in work:
         sender_id = str(item.sender.customer.links.id_in(sender.system))
-        result, link = created.get(sender_id), back.get(sender_id)
-        if result is None or not result.ok or not result.record_id:
-            item.fail(result.error_code if result else "CUSTOMER_NOT_CREATED",
-                      f"customer {sender_id} could not be created in {receiver.system.label}: "
-                      f"{result.message if result else 'no answer'}")
-        elif link is None or not link.ok:
-            item.fail(link.error_code if link else "CUSTOMER_NOT_LINKED",
-                      _unlinked_customer(item, result, sender.system, link.message if link else "no answer"))
-        else:
-            item.customer_id = result.record_id
+        result = created.get(sender_id)
+        record_id = _created_and_linked(item, "customer", sender_id, result, back.get(sender_id), sender.system)
+        if record_id is not None:
+            item.customer_id = record_id
 
 
 def _with_link(customer: Customer, system: System, record_id: str | None) -> Customer:
@@ -307,11 +301,27 @@ def _with_link(customer: Customer, system: System, record_id: str | None) -> Cus
     return customer.model_copy(update={"links": customer.links.model_copy(update={f"{system.value}_id": record_id})})
 
 
-def _unlinked_customer(item: _Work, created: WriteResult, sender: System, why: str) -> str:
-    """A customer created on the receiver but not linked back on the sender; the next run links it (found
-    by the sender's id, or, where the receiver cannot hold that id, from the journal)."""
-    sender_id, receiver = item.sender.customer.links.id_in(sender), sender.other
-    return (f"customer {sender_id} was created in {receiver.label} ({created.record_id}) but its link was not "
+def _created_and_linked(item: _Work, what: str, sender_id: str, result: WriteResult | None,
+                        link: WriteResult | None, sender: System) -> str | None:
+    """The receiver's id of the `what` (customer, bill-to contact) created for the order and linked back
+    on the sender; None once the order is failed with the step that went wrong, as its write needs both."""
+    code = what.split()[-1].upper()
+    if result is None or not result.ok or not result.record_id:
+        item.fail(result.error_code if result else f"{code}_NOT_CREATED",
+                  f"{what} {sender_id} could not be created in {sender.other.label}: "
+                  f"{result.message if result else 'no answer'}")
+        return None
+    if link is None or not link.ok:
+        item.fail(link.error_code if link else f"{code}_NOT_LINKED",
+                  _unlinked(what, sender_id, result, sender, link.message if link else "no answer"))
+        return None
+    return result.record_id
+
+
+def _unlinked(what: str, sender_id: str, created: WriteResult, sender: System, why: str) -> str:
+    """A record created on the receiver but not linked back on the sender; the next run links it (found by
+    the sender's id, or, where the receiver cannot hold that id, from the journal)."""
+    return (f"{what} {sender_id} was created in {sender.other.label} ({created.record_id}) but its link was not "
             f"written back in {sender.label}: {why}; the next run links it")
 
 
@@ -331,23 +341,16 @@ def _create_contacts(work: list[_Work], sender: OrderSystem, receiver: OrderSyst
         for sender_id, result in created.items() if result.ok and result.record_id
     ]
     linked = {r.key: r for r in sender.link_contacts(linked_back)} if linked_back else {}
-    there, source = receiver.system.label, sender.system.label
     for item in work:
         sender_id = str(item.contact_key(sender.system))
-        result, link = created.get(sender_id), linked.get(sender_id)
+        result = created.get(sender_id)
         if sender_id not in details:
-            item.fail("CONTACT_NOT_FOUND", f"bill-to contact {sender_id} was not found in {source} to copy to {there}")
-        elif result is None or not result.ok or not result.record_id:
-            item.fail(result.error_code if result else "CONTACT_NOT_CREATED",
-                      f"bill-to contact {sender_id} could not be created in {there}: "
-                      f"{result.message if result else 'no answer'}")
-        elif link is None or not link.ok:
-            item.fail(link.error_code if link else "CONTACT_NOT_LINKED",
-                      f"bill-to contact {sender_id} was created in {there} ({result.record_id}) but its link was not "
-                      f"written back in {source}: {link.message if link else 'no answer'}")
-        else:
-            item.contact_id = result.record_id
-            item.contact_created = result.record_id if result.outcome is Outcome.CREATED else None
+            item.fail("CONTACT_NOT_FOUND", f"bill-to contact {sender_id} was not found in {sender.system.label} to "
+                                           f"copy to {receiver.system.label}")
+        elif (record_id := _created_and_linked(item, "bill-to contact", sender_id, result, linked.get(sender_id),
+                                               sender.system)) is not None:
+            item.contact_id = record_id
+            item.contact_created = record_id if result and result.outcome is Outcome.CREATED else None
 
 
 def _receiver_lacks_links(item: _Work, sender: System) -> bool:
