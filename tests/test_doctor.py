@@ -11,7 +11,7 @@ from nuesync.doctor import diagnose
 from nuesync.doctor.checks import CHECK_NAMES, CONFIG, Check, Report, Status, exit_code, fail, ok, warn
 from nuesync.doctor.connections import SalesforceSide
 from nuesync.doctor.customers import unlinked_customers
-from nuesync.doctor.salesforce_fields import EXPECTED_KIND, SALESFORCE_TYPES
+from nuesync.doctor.salesforce_fields import EXPECTED_KIND, SALESFORCE_TYPES, field_problems, mapped_fields
 from nuesync.doctor.system_checks import links_check
 from nuesync.errors import ApiUnavailableError, ConfigError, ExitCode, MissingSecretError
 from nuesync.mapping import DEFAULT_SALESFORCE, MappedObject
@@ -86,6 +86,45 @@ def test_an_external_id_that_is_not_unique_fails() -> None:
     assert check.detail.startswith("OrderItem.Nue_Order_Product_Id__c: External ID but not unique")
     assert check.fix.startswith("mark OrderItem.Nue_Order_Product_Id__c Unique in Setup")
     assert "nuesync setup salesforce" in check.fix
+
+
+# --- what a field must hold ----------------------------------------------------------------------------
+
+
+def order_field(name: str, **described: Any) -> dict[str, dict[str, Any]]:
+    return {name.lower(): {"name": name, "createable": True, "updateable": True, **described}}
+
+
+def order_problems(described: dict[str, dict[str, Any]]) -> list[str]:
+    fields = [f for f in mapped_fields(Settings().field_mapping(), MappedObject.ORDER) if f.name.lower() in described]
+    return [problem.detail for problem in field_problems(fields, described)]
+
+
+def picklist(*values: str, restricted: bool = True, inactive: tuple[str, ...] = ()) -> dict[str, Any]:
+    entries = [{"value": v, "active": True} for v in values] + [{"value": v, "active": False} for v in inactive]
+    return {"type": "picklist", "restrictedPicklist": restricted, "picklistValues": entries}
+
+
+@pytest.mark.parametrize(("described", "problems"), [
+    (picklist("Nue", "Salesforce"), []),
+    (picklist("Nue", "Salesforce", "Partner"), []),
+    (picklist("Nue", restricted=False), []),  # an unrestricted picklist takes any value
+    (picklist("Nue"), ["Order.Nue_Origin__c (origin) is a restricted picklist without 'Salesforce': an order with "
+                       "that value is refused"]),
+    (picklist("Nue", inactive=("Salesforce",)), ["Order.Nue_Origin__c (origin) is a restricted picklist without "
+                                                  "'Salesforce': an order with that value is refused"]),
+])
+def test_a_restricted_picklist_must_hold_every_value_nue_sends(described: dict[str, Any],
+                                                               problems: list[str]) -> None:
+    assert order_problems(order_field("Nue_Origin__c", **described)) == problems
+
+
+@pytest.mark.parametrize(("length", "problems"), [
+    (255, []), (36, []),
+    (20, ["Order.Nue_Order_Id__c (links.nue_id) holds 20 characters; Nue ids have 36"]),
+])
+def test_a_link_field_must_hold_a_nue_id(length: int, problems: list[str]) -> None:
+    assert order_problems(order_field("Nue_Order_Id__c", type="string", length=length)) == problems
 
 
 # --- customers of open drafts ------------------------------------------------------------------------

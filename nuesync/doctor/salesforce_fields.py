@@ -12,6 +12,7 @@ from typing import Any
 
 from nuesync.mapping import FieldMapping, MappedObject
 from nuesync.model import System
+from nuesync.setup.fields import SPECS
 
 SF = System.SALESFORCE
 
@@ -146,8 +147,39 @@ def _read_only(f: MappedField, described: Described) -> Problem | None:
                    f"or set {f.where} to a writable field")
 
 
+NUE_ID_LENGTH = 36  # Nue ids are UUIDs: a shorter text field refuses every one (STRING_TOO_LONG)
+
+
+def _too_short(f: MappedField, described: Described) -> Problem | None:
+    """A link field that cannot hold a Nue id."""
+    length = (described or {}).get("length") or 0
+    if f.label != LINK or (described or {}).get("type") not in ("string", "encryptedstring") \
+            or length >= NUE_ID_LENGTH:
+        return None
+    return Problem(f"{f.qualified} ({f.label}) holds {length} characters; Nue ids have {NUE_ID_LENGTH}",
+                   f"make {f.qualified} Text(255) (`nuesync setup salesforce` generates it so), or set {f.where} to "
+                   "a longer field")
+
+
+def _missing_values(f: MappedField, described: Described) -> Problem | None:
+    """A restricted picklist without every value Nue sends for it: a write of one of those is refused."""
+    spec = SPECS.get((f.obj, f.label))
+    if spec is None or not spec.values or not (described or {}).get("restrictedPicklist"):
+        return None
+    held = {entry.get("value") for entry in (described or {}).get("picklistValues") or [] if entry.get("active")}
+    missing = [value for value in spec.values if value not in held]
+    if not missing:
+        return None
+    listed = ", ".join(f"'{value}'" for value in missing)
+    return Problem(f"{f.qualified} ({f.label}) is a restricted picklist without {listed}: an order with "
+                   f"{'that value' if len(missing) == 1 else 'those values'} is refused",
+                   f"add {listed} to {f.qualified} in Setup (`nuesync setup salesforce` generates the values), or "
+                   "unrestrict the picklist")
+
+
 # Applied in order; a field's first problem is the one reported.
-FIELD_RULES: tuple[FieldRule, ...] = (missing_field, _wrong_type, _wrong_target, _read_only)
+FIELD_RULES: tuple[FieldRule, ...] = (missing_field, _wrong_type, _wrong_target, _read_only, _too_short,
+                                      _missing_values)
 
 
 def field_problems(fields: Iterable[MappedField], described: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
