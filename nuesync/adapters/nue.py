@@ -504,9 +504,10 @@ class NueAdapter:
         return [WriteResult(key=key, outcome=Outcome.CREATED, record_id=i) for key, i in zip(keys, ids, strict=True)]
 
     def _update_customer(self, customer: Customer, key: str, nue_id: str) -> WriteResult:
-        reply = self.http.send(
-            self.api.endpoints["update_customer"], record_id=nue_id, body=self.wire.customer_payload(customer)
-        )
+        """Update with the values the Account has: one it does not carry (an email) is left as Nue holds it,
+        never cleared."""
+        known = {name: value for name, value in self.wire.customer_payload(customer).items() if value is not None}
+        reply = self.http.send(self.api.endpoints["update_customer"], record_id=nue_id, body=known)
         if not reply.ok:
             code, message = reply.error(self.api)
             return failed(key, code, message, nue_id)

@@ -401,6 +401,18 @@ def test_customers_are_created_in_one_batch_without_a_link_and_updated_where_nue
     assert nue.counters == Counter({"POST /customers": 2, "PATCH /orders/customers/{id}": 2, GRAPHQL: 2})
 
 
+def test_an_update_keeps_what_the_account_does_not_say(nue: NueSandbox, adapter: NueAdapter) -> None:
+    """An Account carries no email: updating the customer Nue's sync linked to it must not clear Nue's."""
+    synced = nue.insert_customer({"name": "Synced", "recordType": "Business", "email": "ap@synced.example",
+                                  "salesforceId": "001SYNCED"})
+
+    (updated,) = adapter.upsert_customers([Customer(links=Links(salesforce_id="001SYNCED"), name="Synced Ltd")])
+
+    assert (updated.outcome, updated.record_id) == (Outcome.UPDATED, synced)
+    customer = next(c for c in nue.customers() if c["id"] == synced)
+    assert (customer["name"], customer["email"]) == ("Synced Ltd", "ap@synced.example")
+
+
 def test_a_customer_link_is_never_written_to_nue(nue: NueSandbox, adapter: NueAdapter) -> None:
     customer = nue.insert_customer({"name": "Self-service Co"})
     nue.reset_counters()
