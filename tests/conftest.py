@@ -7,8 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Property tests judge behaviour, never speed (speed lives in tests/benchmarks): a CI machine under
+# load must not turn a slow example into a failure.
+settings.register_profile("nuesync", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("nuesync")
 CASSETTES = REPO / "cassettes"
 
 # Placeholders written into cassettes instead of real hosts and secrets.
