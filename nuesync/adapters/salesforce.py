@@ -887,14 +887,16 @@ class SalesforceAdapter:
                 page = self.connection.request("GET", page["nextRecordsUrl"])
         return found
 
-    def create_tasks(self, tasks: Sequence[FollowUpTask]) -> list[WriteResult]:
+    def create_tasks(self, tasks: Sequence[FollowUpTask], *, progress: Progress = no_progress) -> list[WriteResult]:
         """Insert Tasks with Collections (≤ 200 a call); one result per task, keyed by its cart id. When the
-        run has to stop, the raised error carries the results so far (`partial_results`)."""
+        run has to stop, the raised error carries the results so far (`partial_results`). `progress` hears
+        `creating tasks in Salesforce` with the tasks answered."""
         records = [self._task_record(task) for task in tasks]
+        count = WriteCount(progress, "creating tasks in Salesforce", len(records))
         results: list[WriteResult] = []
         try:
-            for task, answer in zip(tasks, self.connection.write_collection("POST", "composite/sobjects", records),
-                                    strict=True):
+            for task, answer in zip(tasks, self.connection.write_collection("POST", "composite/sobjects", records,
+                                                                            count.add), strict=True):
                 results.append(_insert_result(task.cart_id, answer))
         except NuesyncError as exc:
             exc.partial_results = results  # type: ignore[attr-defined]

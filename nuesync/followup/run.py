@@ -96,7 +96,7 @@ def _create(run: SyncRun, tasks: Sequence[FollowUpTask]) -> Created:
     run.check_budget()
     run.progress(f"creating {len(tasks)} task(s) in Salesforce")
     try:
-        results = run.salesforce.create_tasks(tasks)
+        results = run.salesforce.create_tasks(tasks, progress=run.progress)
         stopped = None
     except (NuesyncError, KeyboardInterrupt) as exc:
         results, stopped = partial_results(exc), stop_for(exc)

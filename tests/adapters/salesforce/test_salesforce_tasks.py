@@ -12,6 +12,7 @@ from nuesync.adapters.salesforce import SalesforceAdapter
 from nuesync.followup.task import AccountOwner, FollowUpTask
 from nuesync.model import Customer, DraftOrder, Links, System
 from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart
+from tests.helpers import HeardProgress
 
 CREATE = "POST composite/sobjects"
 UPDATE = "PATCH composite/sobjects"
@@ -81,10 +82,12 @@ def test_tasks_are_created_200_a_call_related_to_the_order_and_keyed_by_the_cart
     tasks = [task(f"cart-{n}", order_id, user(org), contact_id=contact if n == 0 else None) for n in range(201)]
     org.sandbox.reset_counters()
 
-    results = adapter.create_tasks(tasks)
+    heard = HeardProgress()
+    results = adapter.create_tasks(tasks, progress=heard)
 
     assert [(r.key, r.outcome) for r in results] == [(f"cart-{n}", Outcome.CREATED) for n in range(201)]
     assert org.sandbox.counters == {CREATE: 2}
+    assert heard.counts("creating tasks in Salesforce") == [(0, 201), (200, 201), (201, 201)]
     first = org.sandbox.get("Task", str(results[0].record_id))
     assert {k: first[k] for k in ("Subject", "Description", "WhatId", "WhoId", "OwnerId", "ActivityDate", "Status",
                                   "Priority", "Nue_Cart_Id__c")} == {
