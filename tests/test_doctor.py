@@ -141,19 +141,21 @@ INITECH_IN_NUE = Customer(links=Links(nue_id="c-initech", salesforce_id="001I"),
 INITECH_ACCOUNT_OF_ANOTHER = Customer(links=Links(nue_id="c-other", salesforce_id="001I"), name="Initech")
 HOOLI_ACCOUNT = Customer(links=Links(nue_id="c-hooli", salesforce_id="001H"), name="Hooli")
 HOOLI_IN_NUE_UNLINKED = Customer(links=Links(nue_id="c-hooli"), name="Hooli")
+UMBRELLA_ACCOUNT = Customer(links=Links(nue_id="c-gone", salesforce_id="001U"), name="Umbrella")
 
 
 def test_unlinked_customers_are_counted_per_draft_with_the_reason() -> None:
+    """Hooli is linked by its Account's Nue id alone, as a customer a pull created is: it pairs."""
     found = unlinked_customers(
         nue_orders=[draft(ACME_IN_NUE), draft(GLOBEX_IN_NUE), draft(GLOBEX_IN_NUE), draft(INITECH_IN_NUE)],
-        sf_orders=[draft(ACME_ACCOUNT), draft(HOOLI_ACCOUNT)],
+        sf_orders=[draft(ACME_ACCOUNT), draft(HOOLI_ACCOUNT), draft(UMBRELLA_ACCOUNT)],
         nue_customers={"c-acme": ACME_IN_NUE, "c-hooli": HOOLI_IN_NUE_UNLINKED},
         accounts={"001A": ACME_ACCOUNT, "001I": INITECH_ACCOUNT_OF_ANOTHER},
     )
     assert dict(found) == {
         ("Nue", "Globex", "not linked to Salesforce"): 2,
         ("Nue", "Initech", "Salesforce links elsewhere"): 1,
-        ("Salesforce", "Hooli", "Nue does not link back"): 1,
+        ("Salesforce", "Umbrella", "linked to a Nue customer that does not exist"): 1,
     }
 
 

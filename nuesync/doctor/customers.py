@@ -1,7 +1,9 @@
-"""The open drafts' customers, counted per customer that is not linked both ways.
+"""The open drafts' customers, counted per customer that is not linked.
 
-pull/push write a draft only once its customer is linked on both sides (rule 7 in docs/design.md), so an
-unlinked customer is a warning here: its drafts will wait, or be created with `--create-customers`.
+pull/push write a draft only once its customer is linked (rule 7 in docs/design.md), so an unlinked
+customer is a warning here: its drafts will wait, or be created with `--create-customers`. One link
+is enough: a Nue customer's link to its Account (`externalId`) is Nue's own Salesforce sync's to set,
+so a customer a pull created is linked by the Account's Nue id alone, and pairs.
 """
 
 from __future__ import annotations
@@ -16,28 +18,27 @@ from nuesync.model import Customer, DraftOrder, System
 SHOWN_CUSTOMERS = 5
 
 
-def _link_state(other: System, claimed: str | None, back: str | None, own: str | None) -> str | None:
-    """Why a customer is not linked both ways, or None when it is."""
+def _link_state(other: System, claimed: str | None, partner: Customer | None, own: str | None) -> str | None:
+    """Why a customer is not linked, or None when it is (its partner linking back, or not linking at all)."""
     if not claimed:
         return f"not linked to {other.label}"
-    if back is None:
-        return f"{other.label} does not link back"
-    return None if back == own else f"{other.label} links elsewhere"
+    if partner is None:
+        return f"linked to a {other.label} customer that does not exist"
+    back = partner.links.id_in(other.other)
+    return None if back is None or back == own else f"{other.label} links elsewhere"
 
 
 def unlinked_customers(nue_orders: Sequence[DraftOrder], sf_orders: Sequence[DraftOrder],
                        nue_customers: Mapping[str, Customer],
                        accounts: Mapping[str, Customer]) -> Counter[tuple[str, str, str]]:
-    """(system, customer, reason) → open drafts, for every draft customer not linked on both sides."""
+    """(system, customer, reason) → open drafts, for every draft customer not linked (see the module docstring)."""
     found: Counter[tuple[str, str, str]] = Counter()
     for system, orders in ((System.NUE, nue_orders), (System.SALESFORCE, sf_orders)):
         others = accounts if system is System.NUE else nue_customers
         for order in orders:
             links = order.customer.links
             claimed = links.id_in(system.other)
-            partner = others.get(claimed or "")
-            back = partner.links.id_in(system) if partner else None
-            reason = _link_state(system.other, claimed, back, links.id_in(system))
+            reason = _link_state(system.other, claimed, others.get(claimed or ""), links.id_in(system))
             if reason:
                 who = order.customer.name or links.id_in(system) or "(unnamed)"
                 found[(system.label, who, reason)] += 1
@@ -45,7 +46,7 @@ def unlinked_customers(nue_orders: Sequence[DraftOrder], sf_orders: Sequence[Dra
 
 
 def customers_check(nue: NueSide, salesforce: SalesforceSide) -> Check:
-    """Customers first (rule 7 in docs/design.md): a draft whose customer is not linked both ways is not written."""
+    """Customers first (rule 7 in docs/design.md): a draft whose customer is not linked is not written."""
     if nue.adapter is None or nue.drafts is None:
         raise RuntimeError("the customers check ran without Nue's drafts")
     sf = salesforce.connected()
@@ -57,13 +58,14 @@ def customers_check(nue: NueSide, salesforce: SalesforceSide) -> Check:
     unlinked = unlinked_customers(nue_orders, sf_orders, nue_customers, accounts)
     total = len(nue_orders) + len(sf_orders)
     if not unlinked:
-        return ok(CUSTOMERS, f"the customers of all {total} open drafts are linked on both sides")
+        return ok(CUSTOMERS, f"the customers of all {total} open drafts are linked")
     shown = [f"{who} ({system} customer, {reason}, {n} draft{'s' if n > 1 else ''})"
              for (system, who, reason), n in unlinked.most_common(SHOWN_CUSTOMERS)]
     more = len(unlinked) - len(shown)
     listed = "; ".join(shown) + (f"; and {more} more customers" if more > 0 else "")
     drafts = sum(unlinked.values())
     return warn(CUSTOMERS,
-                f"open drafts whose customer is not linked on both sides: {drafts} of {total}: {listed}",
-                "link each customer (the Nue customer's Salesforce id and the Account's Nue id), or let pull/push "
-                "create them: `sync.create_missing_customers = true` (or --create-customers)")
+                f"open drafts whose customer is not linked: {drafts} of {total}: {listed}",
+                "link each customer: set the Account's Nue customer id (Nue's own Salesforce sync links the Nue side), "
+                "or let pull/push create them: `sync.create_missing_customers = true` (or --create-customers; an "
+                "Account that already carries the Nue id is reused, never doubled)")
