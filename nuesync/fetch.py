@@ -3,7 +3,10 @@
 Both systems are read at once (two threads: the work is waiting on two APIs). A second, small
 round follows the links out of the first: the counterpart of a changed order, or of an order
 the customer activated in the portal, is read by id even when it is no longer a draft, so the
-diff sees both halves of every pair it reports.
+diff sees both halves of every pair it reports. A third, only when some order's customer lacks
+the other system's link, asks the other system for a customer that carries this one's id: a Nue
+customer's link to its Account is Nue's own sync's to set, so a customer nuesync created may be
+linked from one side only, and the link found there is the customer's link.
 
 The cycle collector is paused while both systems are read (`CollectorPause`): the read builds
 millions of objects that all stay alive and hold no reference cycles, and the collector would
@@ -22,7 +25,7 @@ from datetime import datetime
 
 from nuesync.adapters.base import FetchResult, OrderSystem, RecordProblem
 from nuesync.errors import UsageError
-from nuesync.model import DraftOrder, System
+from nuesync.model import DraftOrder, Links, System
 from nuesync.progress import Progress, no_progress
 
 
@@ -134,12 +137,34 @@ def fetch_snapshot(nue: OrderSystem, salesforce: OrderSystem, scope: Scope,
         nue_more = pool.submit(_counterparts, nue, nue_first, sf_first.orders)
         sf_more = pool.submit(_counterparts, salesforce, sf_first, nue_first.orders)
         nue_second, sf_second = nue_more.result(), sf_more.result()
+        nue_orders = _unique([*nue_first.orders, *nue_second.orders], System.NUE)
+        sf_orders = _unique([*sf_first.orders, *sf_second.orders], System.SALESFORCE)
+        nue_links = pool.submit(_linked_from_the_other_side, salesforce, nue_orders)
+        sf_links = pool.submit(_linked_from_the_other_side, nue, sf_orders)
+        nue_orders, sf_orders = nue_links.result(), sf_links.result()
     problems = [*nue_first.problems, *sf_first.problems, *nue_second.problems, *sf_second.problems]
-    return Snapshot(
-        nue=_unique([*nue_first.orders, *nue_second.orders], System.NUE),
-        salesforce=_unique([*sf_first.orders, *sf_second.orders], System.SALESFORCE),
-        problems=problems,
-    )
+    return Snapshot(nue=nue_orders, salesforce=sf_orders, problems=problems)
+
+
+def _linked_from_the_other_side(other: OrderSystem, orders: list[DraftOrder]) -> list[DraftOrder]:
+    """`orders` with the customer link they lack taken from `other`, where a customer there carries
+    their customer's id (one query per batch, none when every customer is linked)."""
+    own = other.system.other
+    unlinked = sorted({i for o in orders if (i := o.customer.links.id_in(own)) and not o.customer.links.id_in(
+        other.system)})
+    found = other.customers_linked_to(unlinked) if unlinked else {}
+    return [with_customer_link(order, other.system, found) for order in orders] if found else orders
+
+
+def with_customer_link(order: DraftOrder, other: System, found: dict[str, str]) -> DraftOrder:
+    """The order with its customer's id in `other` filled in from `found` (own id → id in `other`), when
+    it lacks one; any link it has is kept as read."""
+    customer = order.customer
+    own_id = customer.links.id_in(other.other)
+    if customer.links.id_in(other) is not None or own_id not in found:
+        return order
+    links = Links(**{f"{other.other.value}_id": own_id, f"{other.value}_id": found[own_id]})
+    return order.model_copy(update={"customer": customer.model_copy(update={"links": links})})
 
 
 def check_scope_matched(scope: Scope, snapshot: Snapshot) -> None:

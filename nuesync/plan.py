@@ -221,8 +221,8 @@ _LINK_CUSTOMER = "link the customer: the Salesforce Account's Nue customer id is
 _UNLINKED_CUSTOMER_FIX: Mapping[System, str] = {
     System.SALESFORCE: "link the customer: set the Salesforce Account's Nue customer id, or allow creating it with "
                        "{creation}",
-    System.NUE: "let Nue's own Salesforce sync link the customer, or allow creating it with {creation} (an Account "
-                "that already carries its Nue customer id is reused, never doubled)",
+    System.NUE: "let Nue's own Salesforce sync link the customer, or set the Account's Nue customer id, or allow "
+                "creating it with {creation}",
 }
 
 # Whether a client may write a customer's link in each system. Nue documents its customer's link

@@ -93,7 +93,7 @@ def test_the_fix_for_an_unlinked_customer_names_the_link_a_person_can_write() ->
 
     # A Nue customer's link is Nue's own Salesforce sync's to set; an Account's Nue customer id is anyone's.
     assert (pulled.fix or "").startswith("let Nue's own Salesforce sync link the customer")
-    assert "Account that already carries its Nue customer id is reused" in (pulled.fix or "")
+    assert "or set the Account's Nue customer id" in (pulled.fix or "")
     assert (pushed.fix or "").startswith("link the customer: set the Salesforce Account's Nue customer id")
 
 

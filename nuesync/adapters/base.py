@@ -179,6 +179,12 @@ class OrderSystem(Protocol):
         customer the receiver lacks, instead of sending each to fail on its own."""
         ...
 
+    def customers_linked_to(self, other_ids: Sequence[str]) -> dict[str, str]:
+        """The other system's customer id → the customer here that carries it as its link, for those of
+        these ids some customer here carries: one query per batch. Lets an order whose customer is linked
+        from this side only (a Nue customer's link is Nue's own sync's to set) pair its customer."""
+        ...
+
     def existing_contact_ids(self, ids: Sequence[str]) -> frozenset[str]:
         """Which of these contact ids exist here, as `existing_customer_ids`."""
         ...

@@ -524,6 +524,17 @@ class NueAdapter:
         return [WriteResult(key=c.links.nue_id or "", outcome=Outcome.UNCHANGED, record_id=c.links.nue_id,
                             message=why) for c in customers]
 
+    def customers_linked_to(self, other_ids: Sequence[str]) -> dict[str, str]:
+        """Salesforce Account id → the Nue customer whose link (`externalId`) names it, one query per page."""
+        link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
+        wanted = [i for i in dict.fromkeys(other_ids) if i]
+        return {
+            str(row[link]): str(row["id"])
+            for chunk in _chunks(wanted, self._page_size)
+            for row in self._select("customer", f"{{ id {link} }}", {link: {"_in": chunk}})
+            if isinstance(row, Mapping) and row.get(link) and isinstance(row.get("id"), str)
+        }
+
     # --- contacts (`--create-customers` creates a missing bill-to contact) ---------------------
 
     def fetch_contacts(self, ids: Sequence[str]) -> list[ContactDetails]:

@@ -445,6 +445,17 @@ class SalesforceAdapter:
         )
         return frozenset(found)
 
+    def customers_linked_to(self, other_ids: Sequence[str]) -> dict[str, str]:
+        """Nue customer id → the Account carrying it: `SELECT Id, <link> FROM Account WHERE <link> IN (…)`."""
+        link = self._table(MappedObject.CUSTOMER)["links.nue_id"]
+        wanted = list(dict.fromkeys(i for i in other_ids if i))
+        return {
+            str(record[link]): str(record["Id"])
+            for soql in _statements(f"SELECT Id, {link} FROM Account", [], {link: wanted})
+            for record in self.connection.query(soql)
+            if record.get(link)
+        }
+
     def existing_contact_ids(self, ids: Sequence[str]) -> frozenset[str]:
         """Which of these Contact ids exist: those the last `existing_customer_ids` read (once), and
         the others asked like it."""

@@ -67,5 +67,4 @@ def customers_check(nue: NueSide, salesforce: SalesforceSide) -> Check:
     return warn(CUSTOMERS,
                 f"open drafts whose customer is not linked: {drafts} of {total}: {listed}",
                 "link each customer: set the Account's Nue customer id (Nue's own Salesforce sync links the Nue side), "
-                "or let pull/push create them: `sync.create_missing_customers = true` (or --create-customers; an "
-                "Account that already carries the Nue id is reused, never doubled)")
+                "or let pull/push create them: `sync.create_missing_customers = true` (or --create-customers)")

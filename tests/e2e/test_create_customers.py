@@ -268,3 +268,30 @@ def test_a_push_that_dies_before_linking_a_new_nue_customer_back_creates_no_seco
     assert salesforce.get("Account", drafts.new_account)["Nue_Customer_Id__c"] == created["id"]
     assert next(o for o in nue.orders() if o["salesforceId"] == drafts.orders[0])["customerId"] == created["id"]
     assert empty.run("--json", "diff").json()["in_sync"] is True
+
+
+def test_a_customer_linked_from_one_side_only_needs_no_customer_creation(empty: World) -> None:
+    """A Nue customer's own link is Nue's sync's to set. An Account that names its Nue customer pairs the
+    customer for a pull, and a Nue customer that names its Account pairs it for a push, without
+    `--create-customers`: the link is found on the other side (one query there), and nothing is created."""
+    salesforce, nue = empty.sandbox.salesforce, empty.sandbox.nue
+    pair = PairBuilder(salesforce, nue)
+    # Pull: the Account carries the Nue id; the Nue customer carries nothing (as after a pull created it).
+    umbrella = nue.insert_customer({"name": "Umbrella", "recordType": "Business", "email": "ap@umbrella.example"})
+    account = salesforce.insert("Account", {"Name": "Umbrella", "Nue_Customer_Id__c": umbrella})
+    cart = pair.nue_order(umbrella, "Umbrella cart", seats())["id"]
+    # Push: the Nue customer carries the Account id (Nue's sync linked it); the Account carries nothing.
+    initech = salesforce.insert("Account", {"Name": "Initech"})
+    initech_nue = nue.insert_customer({"name": "Initech", "recordType": "Business", "email": "ap@initech.example",
+                                       "salesforceId": initech})
+    draft = pair.salesforce_order(initech, "Initech draft", [("NUE-SEAT", 5)])
+
+    pulled = empty.run("--json", "pull", "--yes")
+    pushed = empty.run("--json", "push", "--yes")
+
+    assert (pulled.code, pushed.code) == (ExitCode.OK, ExitCode.OK), (pulled.stdout, pushed.stdout)
+    assert outcomes(pulled)[cart]["result"] == outcomes(pushed)[draft]["result"] == "created"
+    assert next(o for o in salesforce.records("Order") if o["Nue_Order_Id__c"] == cart)["AccountId"] == account
+    assert next(o for o in nue.orders() if o["salesforceId"] == draft)["customerId"] == initech_nue
+    assert (len(salesforce.records("Account")), len(nue.customers())) == (2, 2)
+    assert empty.run("--json", "diff").json()["in_sync"] is True

@@ -621,6 +621,20 @@ def test_existing_customers_and_contacts_are_asked_one_query_per_page(
     assert nue.counters[GRAPHQL] == 4
 
 
+def test_the_customers_nue_linked_to_accounts_are_found_one_query_per_page(
+    nue: NueSandbox, adapter_for: Callable[..., NueAdapter]
+) -> None:
+    linked = {f"001{i:012d}": linked_customer(nue, f"001{i:012d}") for i in range(3)}
+    nue.insert_customer({"name": "Not synced", "recordType": "Business"})
+    nue.reset_counters()
+    adapter = adapter_for(page_size=2)
+
+    assert adapter.customers_linked_to([*linked, "001NONE", ""]) == linked
+    assert nue.counters[GRAPHQL] == 2  # 4 non-empty ids, 2 per page
+    assert adapter.customers_linked_to([]) == {}
+    assert nue.counters[GRAPHQL] == 2
+
+
 def test_links_that_disagree_are_reported_never_fixed(nue: NueSandbox, adapter: NueAdapter) -> None:
     first, second = rep_orders(nue, 2, lines=1)
     [created, _] = adapter.upsert_orders([first, second])

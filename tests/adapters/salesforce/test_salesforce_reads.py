@@ -392,3 +392,22 @@ def test_the_linked_contacts_of_the_accounts_asked_about_answer_the_contact_chec
     assert sandbox.counters == {"GET query": 1}  # the contact check cost nothing
     assert adapter.existing_contact_ids([billing, unlinked, other]) == {billing, unlinked, other}
     assert sandbox.counters == {"GET query": 2}  # what was read is used once; the rest is asked
+
+
+def test_the_accounts_carrying_nue_customer_ids_are_found_one_query_per_batch(
+    org: Org, adapter_for: Callable[..., SalesforceAdapter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = org.sandbox
+    accounts = {f"c-{n}": sandbox.insert("Account", {"Name": f"Account {n}", "Nue_Customer_Id__c": f"c-{n}"})
+                for n in range(3)}
+    sandbox.insert("Account", {"Name": "Unlinked"})
+    monkeypatch.setattr("nuesync.adapters.salesforce.SOQL_IN_LIMIT", 2)
+    adapter = adapter_for(org)
+    sandbox.reset_counters()
+
+    found = adapter.customers_linked_to(["c-0", "c-1", "c-2", "c-none", "c-0", ""])
+
+    assert found == accounts
+    assert sandbox.counters == {"GET query": 2}  # four distinct ids, two per batch
+    assert adapter.customers_linked_to([]) == {}
+    assert sandbox.counters == {"GET query": 2}
