@@ -447,17 +447,10 @@ class NueAdapter:
         sync has set it, else by its Nue id, and updated; the others are created. Nothing sent
         carries the link: Nue's sync owns it, so a created customer is linked from the Salesforce
         side only (the Account's Nue id, written back by the run)."""
-        link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
         results: list[WriteResult] = []
         seen: set[str] = set()
         for page in _chunks(list(customers), self._page_size):
-            sf_ids = sorted({c.links.salesforce_id for c in page if c.links.salesforce_id})
-            rows = self._select("customer", f"{{ id {link} }}", {link: {"_in": sf_ids}}) if sf_ids else []
-            existing = {
-                str(row[link]): str(row["id"])
-                for row in rows
-                if isinstance(row, Mapping) and row.get(link) and row.get("id")
-            }
+            existing = self.customers_linked_to(sorted({c.links.salesforce_id for c in page if c.links.salesforce_id}))
             slots: dict[int, WriteResult] = {}
             creates: list[tuple[int, str, Customer]] = []
             updates: list[tuple[int, tuple[str, Write | WriteResult]]] = []
@@ -526,12 +519,16 @@ class NueAdapter:
 
     def customers_linked_to(self, other_ids: Sequence[str]) -> dict[str, str]:
         """Salesforce Account id → the Nue customer whose link (`externalId`) names it, one query per page."""
-        link = self.wire.table(MappedObject.CUSTOMER)["links.salesforce_id"]
-        wanted = [i for i in dict.fromkeys(other_ids) if i]
+        return self._by_link("customer", MappedObject.CUSTOMER, other_ids)
+
+    def _by_link(self, root: str, obj: MappedObject, salesforce_ids: Sequence[str]) -> dict[str, str]:
+        """Salesforce id → the Nue record (GraphQL `root`) whose link names it, one query per page of ids."""
+        link = self.wire.table(obj)["links.salesforce_id"]
+        wanted = [i for i in dict.fromkeys(salesforce_ids) if i]
         return {
             str(row[link]): str(row["id"])
             for chunk in _chunks(wanted, self._page_size)
-            for row in self._select("customer", f"{{ id {link} }}", {link: {"_in": chunk}})
+            for row in self._select(root, f"{{ id {link} }}", {link: {"_in": chunk}})
             if isinstance(row, Mapping) and row.get(link) and isinstance(row.get("id"), str)
         }
 
@@ -596,14 +593,7 @@ class NueAdapter:
 
     def _linked_contacts(self, salesforce_ids: Sequence[str]) -> dict[str, str]:
         """Salesforce Contact id → the Nue contact already linked to it, one query per page of ids."""
-        link = self.wire.table(MappedObject.CONTACT)["links.salesforce_id"]
-        wanted = [i for i in dict.fromkeys(salesforce_ids) if i]
-        return {
-            str(row[link]): str(row["id"])
-            for chunk in _chunks(wanted, self._page_size)
-            for row in self._select("contact", f"{{ id {link} }}", {link: {"_in": chunk}})
-            if isinstance(row, Mapping) and row.get(link) and isinstance(row.get("id"), str)
-        }
+        return self._by_link("contact", MappedObject.CONTACT, salesforce_ids)
 
     def _create_contacts(self, customer_id: str, batch: list[tuple[int, ContactDetails]]) -> list[WriteResult]:
         keys = [contact.links.salesforce_id or "" for _, contact in batch]
