@@ -6,10 +6,8 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import tomli_w
 
-from nuesync.config import Settings
 from nuesync.errors import ExitCode
 from nuesync.sandbox import story
 from tests.e2e.conftest import World
@@ -81,7 +79,6 @@ def test_a_damaged_journal_is_a_warning_on_stderr_and_in_the_log(demo: World, tm
     assert warning["logger"] == "nuesync.journal" and "moved aside" in warning["message"]
 
 
-@pytest.mark.skipif("log" not in Settings.model_fields, reason="needs the [log] section in nuesync.config")
 def test_the_log_section_names_a_log_file(demo: World, tmp_path: Path) -> None:
     document = demo.sandbox.config(state_path=tmp_path / "journal.sqlite3")
     document["log"] = {"file": str(tmp_path / "from-config.log")}

@@ -13,8 +13,17 @@ from typing import Any
 import pytest
 
 from nuesync.adapters.salesforce import SalesforceAdapter
+from nuesync.model import Customer
 from nuesync.sandbox.server import RunningServer
-from tests.adapters.salesforce.sf_support import Org, Switchboard, Waits, new_org, sf_settings, switchboard
+from tests.adapters.salesforce.sf_support import (
+    Org,
+    Switchboard,
+    Waits,
+    linked_account,
+    new_org,
+    sf_settings,
+    switchboard,
+)
 
 
 @pytest.fixture
@@ -68,3 +77,14 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def adapter(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> SalesforceAdapter:
+    return adapter_for(org)
+
+
+@pytest.fixture
+def acme(org: Org) -> Customer:
+    """Acme: an Account linked to its Nue customer, the customer most scenarios write for."""
+    return linked_account(org)

@@ -14,13 +14,8 @@ from nuesync.adapters.salesforce import SalesforceAdapter, partial_results
 from nuesync.adapters.salesforce_bulk import BulkOrderWriter, parse_error, to_csv
 from nuesync.errors import NuesyncError
 from nuesync.model import Customer, Links
-from tests.adapters.salesforce.sf_support import Org, linked_account, nue_cart
+from tests.adapters.salesforce.sf_support import Org, nue_cart
 from tests.helpers import HeardProgress
-
-
-@pytest.fixture
-def acme(org: Org) -> Customer:
-    return linked_account(org)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from tests.adapters.salesforce.sf_support import (
     Org,
     ScriptedHost,
     Waits,
-    linked_account,
     nue_cart,
     sf_settings,
 )
@@ -26,11 +25,6 @@ from tests.adapters.salesforce.sf_support import (
 ORDER_UPSERT = "PATCH composite/sobjects/Order/Nue_Order_Id__c"
 ORDER_CREATE = "POST composite/sobjects"
 LINE_UPSERT = "PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c"
-
-
-@pytest.fixture
-def acme(org: Org) -> Customer:
-    return linked_account(org)
 
 
 def test_a_503_is_retried_with_growing_jittered_waits(

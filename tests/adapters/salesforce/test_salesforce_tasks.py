@@ -18,16 +18,6 @@ CREATE = "POST composite/sobjects"
 UPDATE = "PATCH composite/sobjects"
 
 
-@pytest.fixture
-def acme(org: Org) -> Customer:
-    return linked_account(org)
-
-
-@pytest.fixture
-def adapter(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> SalesforceAdapter:
-    return adapter_for(org)
-
-
 def user(org: Org) -> str:
     (integration,) = [u for u in org.sandbox.records("User") if u["LastName"] == "User"]
     return str(integration["Id"])

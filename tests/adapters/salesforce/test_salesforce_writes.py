@@ -6,8 +6,6 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 
-import pytest
-
 from nuesync.adapters.base import ContactDetails, Outcome, WriteResult
 from nuesync.adapters.salesforce import SalesforceAdapter
 from nuesync.model import ContactRef, Customer, DraftOrder, LineItem, Links, System, synced_content
@@ -18,16 +16,6 @@ ORDER_UPSERT = "PATCH composite/sobjects/Order/Nue_Order_Id__c"
 LINE_UPSERT = "PATCH composite/sobjects/OrderItem/Nue_Order_Product_Id__c"
 CREATE = "POST composite/sobjects"
 UPDATE = "PATCH composite/sobjects"
-
-
-@pytest.fixture
-def acme(org: Org) -> Customer:
-    return linked_account(org)
-
-
-@pytest.fixture
-def adapter(org: Org, adapter_for: Callable[..., SalesforceAdapter]) -> SalesforceAdapter:
-    return adapter_for(org)
 
 
 def stored_orders(org: Org) -> dict[str, dict]:
