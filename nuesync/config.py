@@ -18,11 +18,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from nuesync.errors import ConfigError, MissingSecretError
@@ -285,6 +294,20 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2)])
 
 
+def _duration_text(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _salesforce_field_name(value: str) -> str:
+    return _valid(value, field_name_problem(System.SALESFORCE, value))
+
+
+# Settings kept as written but checked when the file is read: a duration (`15m`) and a Salesforce API name.
+Duration = Annotated[str, AfterValidator(_duration_text)]
+SalesforceFieldName = Annotated[str, AfterValidator(_salesforce_field_name)]
+
+
 class ListenSettings(_Section):
     """`[listen]`: the `nuesync listen` service (Nue webhooks and Salesforce Outbound Messages in)."""
 
@@ -293,21 +316,10 @@ class ListenSettings(_Section):
     nue_secret_env: str = "NUESYNC_WEBHOOK_SECRET"
     nue_signature_header: str = "X-Nue-Signature"
     batch_window_seconds: float = Field(default=2.0, ge=0, le=300)
-    reconcile_every: str = "15m"
+    reconcile_every: Duration = "15m"
     max_attempts: int = Field(default=8, ge=1, le=100)
-    trigger_field: str = "Nue_Sync_Requested__c"
+    trigger_field: SalesforceFieldName = "Nue_Sync_Requested__c"
     drain_seconds: float = Field(default=30.0, ge=0, le=3600)
-
-    @field_validator("reconcile_every")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @field_validator("trigger_field")
-    @classmethod
-    def _trigger_name(cls, value: str) -> str:
-        return _valid(value, field_name_problem(System.SALESFORCE, value))
 
     @property
     def reconcile_interval(self) -> timedelta:
@@ -331,20 +343,14 @@ class FollowupSettings(_Section):
     due_in_days: int = Field(default=1, ge=0, le=365)
     status: str = Field(default="Not Started", min_length=1)
     priority: str = Field(default="Normal", min_length=1)
-    every: str = "0"
-    cart_field: str = "Nue_Cart_Id__c"
+    every: Duration = "0"
+    cart_field: SalesforceFieldName = "Nue_Cart_Id__c"
 
     @field_validator("older_than")
     @classmethod
     def _age(cls, value: str) -> str:
         if not parse_duration(value):
             raise ValueError("expected an age longer than 0, like 24h or 3d")
-        return value
-
-    @field_validator("every")
-    @classmethod
-    def _interval(cls, value: str) -> str:
-        parse_duration(value)
         return value
 
     @field_validator("owner_fallback")
@@ -358,11 +364,6 @@ class FollowupSettings(_Section):
     @classmethod
     def _subject(cls, value: str) -> str:
         return _known_placeholders(value, SUBJECT_PLACEHOLDERS)
-
-    @field_validator("cart_field")
-    @classmethod
-    def _cart_field_name(cls, value: str) -> str:
-        return _valid(value, field_name_problem(System.SALESFORCE, value))
 
     @property
     def age(self) -> timedelta:
@@ -383,7 +384,7 @@ class LogSettings(_Section):
 class CustomFieldSettings(_Section):
     object: Literal["order", "line"]
     name: str
-    salesforce: str
+    salesforce: SalesforceFieldName
     nue: str
     type: Literal["string", "number", "date", "boolean"] = "string"
 
@@ -391,11 +392,6 @@ class CustomFieldSettings(_Section):
     @classmethod
     def _canonical_name(cls, value: str) -> str:
         return _valid(value, custom_name_problem(value))
-
-    @field_validator("salesforce")
-    @classmethod
-    def _salesforce_name(cls, value: str) -> str:
-        return _valid(value, field_name_problem(System.SALESFORCE, value))
 
     @field_validator("nue")
     @classmethod
